@@ -1,0 +1,79 @@
+"""One validation from start to end: find the target, read the bound, scan, compare."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from tether.validate import DEFAULT_IGNORE
+
+if TYPE_CHECKING:
+    from tether.formats.interface import Report
+    from tether.models import Bound, Installed, Record
+    from tether.sources.interface import Selection
+    from tether.target import Target
+
+__all__ = ["CheckOptions", "Checked", "check"]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CheckOptions:
+    """Everything a check depends on besides the file system."""
+
+    python: str | None = None
+    lock: str | None = None
+    selection: Selection | None = None
+    superset: bool = False
+    subset: bool = False
+    ignore: frozenset[str] = field(default_factory=lambda: frozenset(DEFAULT_IGNORE))
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Checked:
+    """The inputs and outcome of one check, for callers that need more than the report."""
+
+    target: Target
+    bound: Bound
+    installed: Installed
+    report: Report
+
+
+def check(options: CheckOptions) -> Checked:
+    """Validate the target's environment against its bound.
+
+    :raises TetherError: when the target or the bound cannot be read.
+    """
+    from tether.formats.interface import Report
+    from tether.installed import scan
+    from tether.sources import load_bound
+    from tether.target import query_target
+    from tether.validate import validate
+
+    target = query_target(options.python)
+    bound = load_bound(options.lock, target, options.selection)
+    installed = scan(target.sites, with_requires=bound.follow == "check")
+
+    def run() -> tuple[Record, ...]:
+        return validate(
+            bound,
+            installed,
+            environment=target.markers,
+            superset=options.superset,
+            subset=options.subset,
+            ignore=options.ignore,
+        )
+
+    records = run()
+    if bound.follow == "allow" and any(r.status == "unexpected" for r in records):
+        # Only now is Requires-Dist worth reading: it may excuse what pins left out.
+        installed = scan(target.sites, with_requires=True)
+        records = run()
+    report = Report(
+        bound=bound.path,
+        bound_format=bound.format,
+        python=target.executable,
+        installed=len({d.name for d in installed.dists}),
+        records=records,
+        repair=bound.repair,
+    )
+    return Checked(target=target, bound=bound, installed=installed, report=report)

@@ -1,0 +1,60 @@
+"""The default, human output: a table of findings, colored only on a terminal."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tether.formats.interface import Report
+
+__all__ = ["TextFormatter"]
+
+_COLORS = {"missing": "31", "mismatch": "33", "unexpected": "35"}
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+class TextFormatter:
+    """A table with a summary line; ``color`` adds ANSI colors to the status column."""
+
+    def __init__(self, *, color: bool = False) -> None:
+        """:param color: use ANSI colors (the CLI sets it on a terminal only)."""
+        self.color = color
+
+    def format(self, report: Report) -> str:
+        """The table and summary."""
+        if report.valid:
+            return (
+                f"valid: {_plural(report.installed, 'installed distribution')} of "
+                f"{report.python} match {report.bound}\n"
+            )
+        header = ("package", "status", "installed", "expected", "detail")
+        rows = [
+            (
+                r.name,
+                r.status,
+                r.installed or "-",
+                r.expected or "-",
+                r.detail or ", ".join(r.sites),
+            )
+            for r in report.records
+        ]
+        widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
+        lines = []
+        for n, row in enumerate([header, *rows]):
+            cells = [row[i].ljust(widths[i]) for i in range(4)]
+            if self.color and n > 0:
+                code = _COLORS.get(row[1], "36")
+                cells[1] = f"\033[{code}m{cells[1]}\033[0m"
+            lines.append("  ".join([*cells, row[4]]).rstrip())
+        counts: dict[str, int] = {}
+        for r in report.records:
+            counts[r.status] = counts.get(r.status, 0) + 1
+        summary = ", ".join(f"{n} {status}" for status, n in counts.items())
+        lines.append("")
+        lines.append(f"drift: {summary} ({report.python} against {report.bound})")
+        if report.repair:
+            lines.append(f"repair: {report.repair}")
+        return "\n".join(lines) + "\n"

@@ -1,0 +1,148 @@
+"""Find the distributions installed in a target's site directories.
+
+Each ``*.dist-info`` directory and legacy ``*.egg-info`` (directory or file) is read for
+its name and version (from the core metadata headers, which is all we need, parsed with
+``packaging.metadata``) and its PEP 610 ``direct_url.json``. Problems with what is
+installed never stop the scan: they are carried on the records.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import TYPE_CHECKING
+
+from packaging.direct_url import DirectUrl, DirectUrlValidationError
+from packaging.metadata import parse_email
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from tether.models import Installed, InstalledDist, Leftover, Source
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+__all__ = ["scan", "source_from_direct_url"]
+
+_SUFFIXES = (".dist-info", ".egg-info")
+
+
+def source_from_direct_url(direct_url: DirectUrl) -> Source:
+    """Translate a PEP 610 record into a :class:`~tether.models.Source`."""
+    if direct_url.vcs_info is not None:
+        return Source(
+            kind="vcs",
+            url=direct_url.url,
+            vcs=direct_url.vcs_info.vcs,
+            revision=direct_url.vcs_info.requested_revision,
+            commit=direct_url.vcs_info.commit_id,
+            subdirectory=direct_url.subdirectory,
+        )
+    if direct_url.dir_info is not None:
+        from tether.sources._common import path_from_file_url
+
+        return Source(
+            kind="directory",
+            url=path_from_file_url(direct_url.url),
+            editable=bool(direct_url.dir_info.editable),
+            subdirectory=direct_url.subdirectory,
+        )
+    return Source(kind="url", url=direct_url.url, subdirectory=direct_url.subdirectory)
+
+
+def _read_headers(path: str) -> bytes:
+    # The core metadata body (the long description) can be large; the headers end at
+    # the first blank line.
+    with open(path, "rb") as f:
+        data = f.read()
+    end = data.find(b"\n\n")
+    return data if end < 0 else data[: end + 1]
+
+
+def _name_from_folder(entry: str) -> tuple[str, str]:
+    stem = entry.rsplit(".", 1)[0]
+    name, _, rest = stem.partition("-")
+    return name, rest.split("-", 1)[0]
+
+
+def _read_dist(site: str, entry: str, *, with_requires: bool) -> InstalledDist:
+    path = os.path.join(site, entry)
+    folder_name, folder_version = _name_from_folder(entry)
+    if os.path.isdir(path):
+        meta_file = os.path.join(path, "METADATA" if entry.endswith(".dist-info") else "PKG-INFO")
+    else:
+        meta_file = path
+    problem = None
+    raw_name, raw_version, requires_raw = folder_name, folder_version, []
+    try:
+        headers = _read_headers(meta_file) if not with_requires else open(meta_file, "rb").read()  # noqa: SIM115
+        raw, _ = parse_email(headers)
+        raw_name = raw.get("name") or folder_name
+        raw_version = raw.get("version") or ""
+        requires_raw = raw.get("requires_dist") or []
+        if not raw_version:
+            problem = f"{os.path.basename(meta_file)} has no Version"
+    except OSError as e:
+        problem = f"cannot read {os.path.basename(meta_file)} ({e.strerror or e})"
+    version: Version | None = None
+    if raw_version:
+        try:
+            version = Version(raw_version)
+        except InvalidVersion:
+            problem = f"invalid version {raw_version!r}"
+    source = None
+    direct_url_file = os.path.join(path, "direct_url.json")
+    if os.path.isfile(direct_url_file):
+        try:
+            with open(direct_url_file, encoding="utf-8") as f:
+                source = source_from_direct_url(DirectUrl.from_dict(json.load(f)))
+        except (OSError, ValueError, DirectUrlValidationError) as e:
+            problem = problem or f"unreadable direct_url.json ({e})"
+    requires: list[Requirement] = []
+    for text in requires_raw if with_requires else ():
+        try:
+            requires.append(Requirement(text))
+        except InvalidRequirement:
+            problem = problem or f"invalid Requires-Dist {text!r}"
+    return InstalledDist(
+        name=canonicalize_name(raw_name),
+        version=version,
+        raw_version=raw_version,
+        path=path,
+        site=site,
+        source=source,
+        requires=tuple(requires),
+        problem=problem,
+    )
+
+
+def scan(sites: Iterable[str], *, with_requires: bool = False) -> Installed:
+    """Read every distribution in *sites*, in the order given (import order).
+
+    A site directory that does not exist is skipped. Entries are sorted so that output
+    is stable across file systems.
+
+    :param with_requires: also read ``Requires-Dist`` (needed only when the bound lists
+        direct dependencies alone).
+    """
+    sites = tuple(sites)
+    dists: list[InstalledDist] = []
+    leftovers: list[Leftover] = []
+    for site in sites:
+        try:
+            entries = sorted(os.listdir(site))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        except OSError:
+            # An unreadable site directory: nothing in it can be imported either.
+            continue
+        for entry in entries:
+            if entry.startswith("~"):
+                # pip renames what it is removing to "~xxx" and deletes it at the end; a
+                # crash leaves it behind (pip warns "Ignoring invalid distribution").
+                stem = entry.removesuffix(".dist-info").removesuffix(".egg-info")
+                leftovers.append(Leftover(name=stem, path=os.path.join(site, entry), site=site))
+            elif entry.endswith(_SUFFIXES):
+                dists.append(_read_dist(site, entry, with_requires=with_requires))
+    return Installed(sites=sites, dists=tuple(dists), leftovers=tuple(leftovers))

@@ -1,0 +1,250 @@
+"""The records every part of tether shares: sources, expectations, bounds, installed
+distributions and validation records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+if TYPE_CHECKING:
+    from packaging.requirements import Requirement
+    from packaging.specifiers import SpecifierSet
+    from packaging.utils import NormalizedName
+    from packaging.version import Version
+
+__all__ = [
+    "STATUSES",
+    "Bound",
+    "Expectation",
+    "Follow",
+    "Installed",
+    "InstalledDist",
+    "Leftover",
+    "Record",
+    "Source",
+    "SourceKind",
+    "Status",
+    "describe_expectation",
+]
+
+SourceKind = Literal["index", "url", "vcs", "directory"]
+Follow = Literal["none", "allow", "check"]
+
+Status = Literal["missing", "mismatch", "unexpected", "duplicate", "shadowed", "invalid", "leftover"]
+#: Every record status, in the order reports list them.
+STATUSES: tuple[Status, ...] = (
+    "missing",
+    "mismatch",
+    "unexpected",
+    "duplicate",
+    "shadowed",
+    "invalid",
+    "leftover",
+)
+
+
+def _normalize_url(url: str) -> str:
+    """Reduce a URL to what identifies the artifact or repository it names.
+
+    Credentials, a ``vcs+`` scheme prefix, a fragment (``#sha256=`` or ``#egg=``), a
+    trailing slash and a trailing ``.git`` do not change what is installed.
+    """
+    if "+" in url.split("://", 1)[0]:
+        url = url.split("+", 1)[1]
+    parts = urlsplit(url)
+    netloc = parts.netloc.rsplit("@", 1)[-1].lower()
+    path = unquote(parts.path).rstrip("/")
+    path = path.removesuffix(".git")
+    return urlunsplit((parts.scheme.lower(), netloc, path, parts.query, ""))
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Source:
+    """Where a distribution comes from, as a bound demands it or as PEP 610 records it.
+
+    ``index`` is a registry install (no ``direct_url.json``); the other kinds mirror PEP
+    610's ``archive_info`` (``url``), ``vcs_info`` and ``dir_info``.
+    """
+
+    kind: SourceKind
+    #: An archive URL, a repository URL (without the ``git+`` prefix) or a directory path.
+    url: str = ""
+    #: The VCS (``git``, ``hg``, ...), for ``vcs``.
+    vcs: str | None = None
+    #: The revision a user asked for (branch, tag or commit), for ``vcs``.
+    revision: str | None = None
+    #: The resolved commit, for ``vcs``.
+    commit: str | None = None
+    #: Installed in editable mode, for ``directory``.
+    editable: bool = False
+    #: A subdirectory within the archive or repository.
+    subdirectory: str | None = None
+
+    def describe(self) -> str:
+        """A short human form: ``index``, ``git+URL@commit``, ``/path (editable)``."""
+        if self.kind == "index":
+            return "index"
+        if self.kind == "vcs":
+            rev = self.commit or self.revision
+            return f"{self.vcs}+{self.url}" + (f"@{rev}" if rev else "")
+        if self.kind == "directory":
+            return self.url + (" (editable)" if self.editable else "")
+        return self.url
+
+    def key(self) -> str:
+        """A stable string that is equal for two sources exactly when they match.
+
+        It is what the start-up hook compares, so that it needs no URL parsing.
+        """
+        if self.kind == "index":
+            return ""
+        if self.kind == "vcs":
+            return f"vcs:{self.vcs}:{_normalize_url(self.url)}@{self.commit or self.revision or ''}"
+        if self.kind == "directory":
+            return f"dir:{self.url}:{'e' if self.editable else ''}"
+        return f"url:{_normalize_url(self.url)}"
+
+    def mismatch(self, installed: Source | None) -> str | None:
+        """Why *installed* does not satisfy this (expected) source, or ``None`` if it does."""
+        got = installed or Source(kind="index")
+        if self.kind != got.kind:
+            return f"installed from {got.describe()}, expected {self.describe()}"
+        if self.kind == "vcs":
+            if self.vcs != got.vcs or _normalize_url(self.url) != _normalize_url(got.url):
+                return f"installed from {got.describe()}, expected {self.describe()}"
+            if self.commit and got.commit != self.commit:
+                return f"installed commit {got.commit}, expected {self.commit}"
+            if (
+                not self.commit
+                and self.revision
+                and self.revision
+                not in {
+                    got.revision,
+                    got.commit,
+                }
+            ):
+                return f"installed revision {got.revision or got.commit}, expected {self.revision}"
+        elif self.kind == "directory":
+            if self.url != got.url:
+                return f"installed from {got.describe()}, expected {self.describe()}"
+            if self.editable != got.editable:
+                mode = "editable" if got.editable else "non-editable"
+                return f"installed {mode} from {got.url}"
+        elif self.kind == "url" and _normalize_url(self.url) != _normalize_url(got.url):
+            return f"installed from {got.url}, expected {self.url}"
+        return None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Expectation:
+    """One package a bound wants installed in the target environment."""
+
+    name: NormalizedName
+    #: The versions allowed; a lock pins one (``==1.2.3``), a pyproject gives a range.
+    specifier: SpecifierSet
+    #: Where it must come from; ``None`` accepts any source.
+    source: Source | None = None
+    #: The extras asked for, followed when a bound lists only direct dependencies.
+    extras: frozenset[NormalizedName] = frozenset()
+    #: Where the bound says so, for messages: ``requirements.txt:12``.
+    origin: str = ""
+
+
+def describe_expectation(exp: Expectation) -> str:
+    """The expected version (and a non-index source) in a short human form."""
+    specs = list(exp.specifier)
+    if len(specs) == 1 and specs[0].operator in {"==", "==="}:
+        text = specs[0].version
+    else:
+        text = str(exp.specifier) or "*"
+    if exp.source is not None and exp.source.kind != "index":
+        text += f" ({exp.source.describe()})"
+    return text
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Bound:
+    """What a bound file demands of an environment, for one target interpreter.
+
+    Construct it through a reader in :mod:`tether.sources`.
+    """
+
+    #: The file (or URL) as the user named it.
+    path: str
+    #: The format name: ``requirements``, ``pyproject``, ``pylock``, ``uv.lock``, ...
+    format: str
+    expectations: tuple[Expectation, ...]
+    #: How far installed ``Requires-Dist`` metadata is followed from what the bound names:
+    #: ``none`` for a lock that lists every package to install; ``allow`` for a list of
+    #: pins that may leave transitive dependencies out (``pip install -r`` installs them):
+    #: what the pins require may be present; ``check`` for ranges (a pyproject): what
+    #: they require must be present and satisfy the requirement, as ``pip check`` says.
+    follow: Follow
+    #: Packages that may be present without being listed (``pip freeze`` and
+    #: ``pip-compile`` leave setuptools and wheel out of their files).
+    tolerated: frozenset[NormalizedName] = frozenset()
+    #: Packages that may be present and need not be (the project itself, for a pyproject).
+    allowed: frozenset[NormalizedName] = frozenset()
+    #: The command that brings the environment back in line with this bound.
+    repair: str = ""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class InstalledDist:
+    """One ``.dist-info`` or ``.egg-info`` found in a site directory."""
+
+    name: NormalizedName
+    #: ``None`` when the metadata has no (valid) version.
+    version: Version | None
+    #: The version as written, for messages.
+    raw_version: str
+    #: The metadata directory (or file, for a legacy ``.egg-info`` file).
+    path: str
+    site: str
+    #: From PEP 610 ``direct_url.json``; ``None`` for a registry install.
+    source: Source | None = None
+    #: ``Requires-Dist``, read only when asked for.
+    requires: tuple[Requirement, ...] = ()
+    #: What is wrong with the metadata, if anything.
+    problem: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Leftover:
+    """A ``~``-prefixed entry pip leaves behind when an uninstall or upgrade is interrupted."""
+
+    name: str
+    path: str
+    site: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Installed:
+    """Everything found in the target's site directories, in import order."""
+
+    sites: tuple[str, ...]
+    dists: tuple[InstalledDist, ...]
+    leftovers: tuple[Leftover, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Record:
+    """One finding of a validation.
+
+    A single record type with a closed ``status`` vocabulary (rather than one class per
+    finding) because the JSON contract has one shape for all of them.
+    """
+
+    name: str
+    status: Status
+    #: The installed version, or ``None``.
+    installed: str | None
+    #: The expected version (or range, with a source when not an index), or ``None``.
+    expected: str | None
+    #: The site directories where the package was found.
+    sites: tuple[str, ...] = ()
+    #: One line of explanation: a source difference, a metadata problem.
+    detail: str = ""
+    #: Where the bound asks for it.
+    origin: str = field(default="", compare=False)

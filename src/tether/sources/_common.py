@@ -1,0 +1,222 @@
+"""Helpers every bound reader shares: reading files, TOML, and turning PEP 508
+requirements and URLs into expectations."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+from packaging.specifiers import SpecifierSet
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    NormalizedName,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+
+from tether.errors import BoundError
+from tether.models import Expectation, Source
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from packaging.requirements import Requirement
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+__all__ = [
+    "VCS_SCHEMES",
+    "expectation_from_requirement",
+    "load_toml",
+    "path_from_file_url",
+    "project_name_of",
+    "read_text",
+    "source_from_url",
+]
+
+VCS_SCHEMES = ("git+", "hg+", "svn+", "bzr+")
+_ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz", ".tar")
+
+
+def read_text(path: str | Path, *, display: str | None = None) -> str:
+    """Read a bound file as UTF-8 text.
+
+    :raises BoundError: if it is missing, a directory, unreadable or not text.
+    """
+    shown = display or str(path)
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise BoundError(shown, "no such file") from None
+    except IsADirectoryError:
+        raise BoundError(shown, "is a directory; expected a lock or requirements file") from None
+    except OSError as e:
+        raise BoundError(shown, f"cannot read it ({e.strerror or e})") from e
+    if b"\0" in data:
+        raise BoundError(shown, "is a binary file; expected a text lock or requirements file")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        msg = f"is not UTF-8 text (invalid byte at offset {e.start})"
+        raise BoundError(shown, msg) from e
+
+
+def load_toml(text: str, display: str) -> dict[str, Any]:
+    """Parse TOML, naming the file and line on error.
+
+    :raises BoundError: for invalid TOML.
+    """
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        line = getattr(e, "lineno", None)
+        message = str(e).split(" (at line", 1)[0]
+        raise BoundError(display, f"invalid TOML: {message}", line=line) from e
+
+
+def path_from_file_url(url: str) -> str:
+    """The local path a ``file:`` URL names (any other URL is returned as is)."""
+    parts = urlsplit(url)
+    if parts.scheme != "file":
+        return url
+    return os.path.normpath(url2pathname(unquote(parts.path)))
+
+
+def project_name_of(directory: Path, display: str) -> NormalizedName:
+    """The project name of a source tree, from ``pyproject.toml`` or ``setup.cfg``.
+
+    :raises BoundError: when neither names it.
+    """
+    pyproject = directory / "pyproject.toml"
+    if pyproject.is_file():
+        data = load_toml(read_text(pyproject), str(pyproject))
+        name = data.get("project", {}).get("name") or data.get("tool", {}).get("poetry", {}).get("name")
+        if isinstance(name, str):
+            return canonicalize_name(name)
+    setup_cfg = directory / "setup.cfg"
+    if setup_cfg.is_file():
+        import configparser
+
+        parser = configparser.ConfigParser()
+        try:
+            parser.read(setup_cfg, encoding="utf-8")
+            return canonicalize_name(parser["metadata"]["name"])
+        except (KeyError, configparser.Error):
+            pass
+    msg = f"cannot tell the project name of {directory}; write it as 'name @ {directory.as_uri()}'"
+    raise BoundError(display, msg)
+
+
+def source_from_url(url: str, base: Path, *, editable: bool = False) -> Source:
+    """The source a direct reference names: a VCS URL, an archive or a local directory.
+
+    Relative paths are taken from *base* (the bound's directory), as uv does.
+    """
+    scheme = url.split("://", 1)[0] if "://" in url else ""
+    if url.startswith(VCS_SCHEMES):
+        vcs, _, rest = url.partition("+")
+        parts = urlsplit(rest)
+        path, revision = parts.path, None
+        if "@" in path:
+            path, revision = path.rsplit("@", 1)
+        fragment = dict(p.split("=", 1) for p in parts.fragment.split("&") if "=" in p)
+        repo = parts._replace(path=path, fragment="").geturl()
+        return Source(
+            kind="vcs",
+            url=repo,
+            vcs=vcs,
+            revision=revision,
+            commit=revision if revision and _is_commit(revision) else None,
+            subdirectory=fragment.get("subdirectory"),
+        )
+    if scheme in {"", "file"}:
+        local = Path(path_from_file_url(url) if scheme else url)
+        if not local.is_absolute():
+            local = base / local
+        local = Path(os.path.normpath(local))
+        if local.is_dir() or not local.name.endswith(_ARCHIVE_SUFFIXES):
+            return Source(kind="directory", url=str(local), editable=editable)
+        return Source(kind="url", url=local.as_uri())
+    return Source(kind="url", url=url.split("#", 1)[0])
+
+
+def _is_commit(revision: str) -> bool:
+    return len(revision) == 40 and all(c in "0123456789abcdef" for c in revision.lower())
+
+
+def name_from_url(
+    url: str, source: Source, display: str, line: int | None
+) -> tuple[NormalizedName, str | None]:
+    """The project name (and version, when the file name carries one) of a bare URL line.
+
+    :raises BoundError: when it cannot be told.
+    """
+    fragment = urlsplit(url).fragment
+    for part in fragment.split("&"):
+        key, _, value = part.partition("=")
+        if key == "egg" and value:
+            return canonicalize_name(value.split("[", 1)[0]), None
+    if source.kind == "directory":
+        return project_name_of(Path(source.url), display), None
+    filename = unquote(urlsplit(url).path).rsplit("/", 1)[-1]
+    try:
+        if filename.endswith(".whl"):
+            name, version, _, _ = parse_wheel_filename(filename)
+            return name, str(version)
+        name, version = parse_sdist_filename(filename)
+        return name, str(version)
+    except (InvalidWheelFilename, InvalidSdistFilename):
+        pass
+    msg = f"cannot tell the project name of {url!r}; write it as 'name @ {url}'"
+    raise BoundError(display, msg, line=line)
+
+
+def expectation_from_requirement(req: Requirement, *, origin: str, base: Path) -> Expectation:
+    """An expectation from a PEP 508 requirement (``name[extra] ==1.0`` or ``name @ url``)."""
+    source = source_from_url(req.url, base) if req.url else None
+    return Expectation(
+        name=canonicalize_name(req.name),
+        specifier=req.specifier,
+        source=source,
+        extras=frozenset(canonicalize_name(e) for e in req.extras),
+        origin=origin,
+    )
+
+
+def pinned(exp: Expectation) -> bool:
+    """Whether an expectation names one version (``==1.0``, ``===1.0``) or one artifact."""
+    if exp.source is not None and exp.source.kind != "index":
+        return True
+    specs = list(exp.specifier)
+    return len(specs) == 1 and specs[0].operator in {"==", "==="} and "*" not in specs[0].version
+
+
+def exact(version: str) -> SpecifierSet:
+    """The specifier that admits exactly *version* (``===`` for a non-PEP 440 one)."""
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        Version(version)
+    except InvalidVersion:
+        return SpecifierSet(f"==={version}")
+    return SpecifierSet(f"=={version}")
+
+
+def get_table(data: Mapping[str, Any], key: str, display: str) -> dict[str, Any]:
+    """A sub-table, empty when absent.
+
+    :raises BoundError: when present but not a table.
+    """
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise BoundError(display, f"expected a table, got {type(value).__name__}", key=key)
+    return value

@@ -1,0 +1,138 @@
+"""PEP 751 ``pylock.toml``, read and selected with ``packaging.pylock``.
+
+``Pylock.select()`` decides what is installed for the target: its markers, its Python
+version and its wheel tags, with the extras and dependency groups asked for (the lock's
+``default-groups`` otherwise).
+
+Two leniencies, because a user holding such a file expects it to work as it did for the
+tool that wrote it: package names that are not normalized (pipenv writes them) are
+normalized before validation, and ``environments = []`` (also pipenv) is read as "no
+restriction", since a lock usable nowhere was not what its author meant.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from packaging.pylock import (
+    PackageArchive,
+    PackageDirectory,
+    PackageVcs,
+    Pylock,
+    PylockSelectError,
+    PylockValidationError,
+    is_valid_pylock_path,
+)
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
+
+from tether.errors import BoundError
+from tether.models import Bound, Expectation, Source
+from tether.sources._common import exact, load_toml
+
+if TYPE_CHECKING:
+    from packaging.markers import Environment
+
+    from tether.sources.interface import Selection
+    from tether.target import Target
+
+__all__ = ["PylockReader"]
+
+
+def _lenient(data: dict[str, Any]) -> dict[str, Any]:
+    packages = data.get("packages")
+    if isinstance(packages, list):
+        data["packages"] = [
+            {**p, "name": canonicalize_name(p["name"])}
+            if isinstance(p, dict) and isinstance(p.get("name"), str)
+            else p
+            for p in packages
+        ]
+    if data.get("environments") == []:
+        del data["environments"]
+    return data
+
+
+def _local(path: str, base: Path) -> str:
+    return os.path.normpath(base / path)
+
+
+def _source(selected: object, base: Path) -> Source:
+    if isinstance(selected, PackageVcs):
+        return Source(
+            kind="vcs",
+            url=selected.url or _local(selected.path or "", base),
+            vcs=selected.type,
+            revision=selected.requested_revision,
+            commit=selected.commit_id,
+            subdirectory=selected.subdirectory,
+        )
+    if isinstance(selected, PackageDirectory):
+        return Source(
+            kind="directory",
+            url=_local(selected.path, base),
+            editable=bool(selected.editable),
+            subdirectory=selected.subdirectory,
+        )
+    if isinstance(selected, PackageArchive):
+        url = selected.url or Path(_local(selected.path or "", base)).as_uri()
+        return Source(kind="url", url=url, subdirectory=selected.subdirectory)
+    # A wheel or sdist from the lock's list is installed as from an index: installers
+    # write no direct_url.json for it.
+    return Source(kind="index")
+
+
+class PylockReader:
+    """``pylock.toml`` and ``pylock.<name>.toml`` (PEP 751)."""
+
+    format = "pylock"
+    filenames: tuple[str, ...] = ("pylock.toml",)
+
+    def matches(self, path: Path) -> bool:
+        """The names PEP 751 allows."""
+        return is_valid_pylock_path(path)
+
+    def read(self, text: str, *, path: Path, display: str, target: Target, selection: Selection) -> Bound:
+        """Select the packages the lock installs on *target*."""
+        data = _lenient(load_toml(text, display))
+        try:
+            lock = Pylock.from_dict(data)
+        except PylockValidationError as e:
+            raise BoundError(display, str(e)) from e
+        extras = list(lock.extras or ()) if selection.all_extras else list(selection.extras)
+        groups: list[str] | None = None
+        if selection.only_groups:
+            groups = list(selection.only_groups)
+        elif selection.groups or selection.no_default_groups or selection.without_groups:
+            base = [] if selection.no_default_groups else list(lock.default_groups or ())
+            without = {canonicalize_name(g) for g in selection.without_groups}
+            groups = [g for g in [*base, *selection.groups] if canonicalize_name(g) not in without]
+        base_dir = path.parent
+        expectations = []
+        try:
+            for package, selected in lock.select(
+                environment=cast("Environment", target.markers),
+                tags=list(target.tags()),
+                extras=extras,
+                dependency_groups=groups,
+            ):
+                expectations.append(
+                    Expectation(
+                        name=package.name,
+                        specifier=exact(str(package.version)) if package.version else SpecifierSet(),
+                        source=_source(selected, base_dir),
+                        origin=display,
+                    )
+                )
+        except PylockSelectError as e:
+            raise BoundError(display, f"cannot install it on {target.executable}: {e}") from e
+        return Bound(
+            path=display,
+            format=self.format,
+            expectations=tuple(expectations),
+            follow="none",
+            repair=f"uv pip sync {shlex.quote(display)}",
+        )

@@ -1,0 +1,260 @@
+"""Requirements files as pip, pip-compile, pip freeze and ``uv pip compile`` write them.
+
+The grammar (pip's, less what does not bear on what is installed)::
+
+    file         := logical-line*
+    logical-line := physical lines joined where one ends in a backslash
+    comment      := "#" at the start or after whitespace, to the end of the line
+    line         := option | requirement [per-requirement-option ...]
+    option       := ("-r" | "--requirement") FILE      # nested, relative to this file
+                  | ("-c" | "--constraint") FILE       # versions only, adds no package
+                  | ("-e" | "--editable") URL-or-PATH
+                  | "-i" | "--index-url" | "--extra-index-url" | "-f" | "--find-links"
+                  | "--no-index" | "--pre" | "--trusted-host" | ... (read and ignored)
+    requirement  := PEP 508 | URL | PATH               # ${VAR} expanded as pip does
+
+What ``pip install -r`` would install for the target is what is expected: lines whose
+marker is false for the target are dropped, and what the listed packages require (their
+installed ``Requires-Dist``) may be installed too, since pip installs it. When every line
+names one version (``==``) or one artifact (``pip freeze``, ``pip-compile``), that is all:
+anything else installed is unexpected. When some line is a range, the requirements of
+what is listed are followed and checked as ``pip check`` would (missing, or a version
+outside the range).
+
+Relative paths in requirement lines are taken from the file's directory (as uv does;
+pip takes them from the working directory).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+from typing import TYPE_CHECKING
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import NormalizedName, canonicalize_name
+
+from tether.errors import BoundError
+from tether.models import Bound, Expectation, Follow
+from tether.sources._common import (
+    VCS_SCHEMES,
+    exact,
+    expectation_from_requirement,
+    name_from_url,
+    pinned,
+    read_text,
+    source_from_url,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from packaging.specifiers import SpecifierSet
+
+    from tether.sources.interface import Selection
+    from tether.target import Target
+
+__all__ = ["RequirementsReader"]
+
+# pip's own rule: ${NAME} with upper-case letters, digits and underscores only.
+_ENV_VAR = re.compile(r"\$\{([A-Z0-9_]+)\}")
+_COMMENT = re.compile(r"(^|\s+)#.*$")
+#: Left out of requirements files by ``pip freeze`` (below Python 3.12) and by
+#: ``pip-compile`` (as "unsafe"), so present without being listed.
+_BOOTSTRAP: frozenset[NormalizedName] = frozenset(
+    NormalizedName(n) for n in ("setuptools", "wheel", "distribute")
+)
+_IGNORED_OPTIONS = {
+    "-i", "--index-url", "--extra-index-url", "-f", "--find-links", "--trusted-host",
+    "--no-binary", "--only-binary", "--prefer-binary", "--use-feature", "--no-index",
+    "--pre", "--require-hashes", "--no-deps", "--progress-bar", "--config-settings",
+}  # fmt: skip
+_REQ_OPTIONS = ("--hash", "--config-settings", "--global-option", "--install-option")
+
+
+def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
+    """Yield ``(first physical line number, logical line)`` with comments stripped.
+
+    A line ending in ``\\`` continues on the next; a comment starts at ``#`` at the
+    start of a line or after whitespace.
+    """
+    buffer: list[str] = []
+    start = 0
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = _COMMENT.sub("", raw)
+        if not buffer:
+            start = number
+        if line.endswith("\\"):
+            buffer.append(line[:-1])
+            continue
+        buffer.append(line)
+        joined = " ".join(part.strip() for part in buffer).strip()
+        buffer = []
+        if joined:
+            yield start, joined
+    if buffer:
+        joined = " ".join(part.strip() for part in buffer).strip()
+        if joined:
+            yield start, joined
+
+
+def _split_option(line: str) -> tuple[str, str]:
+    """Split ``-r file``, ``-rfile`` or ``--requirement=file`` into option and value."""
+    if line.startswith("--"):
+        option, sep, value = line.partition("=")
+        if not sep:
+            option, _, value = line.partition(" ")
+        return option.strip(), value.strip()
+    if len(line) > 2 and line[2] not in " =":
+        return line[:2], line[2:].strip()
+    return line[:2], line[2:].lstrip(" =").strip()
+
+
+def _requirement_part(line: str) -> str:
+    """Drop per-requirement options (``--hash=...``) that follow the requirement."""
+    words = line.split(" ")
+    for i, word in enumerate(words):
+        if word.startswith(_REQ_OPTIONS):
+            return " ".join(words[:i]).strip()
+    return line
+
+
+class _Parser:
+    """One parse of a top-level file with its nested files."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self.expectations: list[Expectation] = []
+        self.constraints: dict[NormalizedName, SpecifierSet] = {}
+        self.header = ""
+        self.stack: list[Path] = []
+
+    def parse_file(self, path: Path, display: str, *, constraint: bool) -> None:
+        resolved = path.resolve()
+        if resolved in self.stack:
+            raise BoundError(display, "includes itself (a cycle of -r/-c files)")
+        text = read_text(path, display=display)
+        if not self.header:
+            self.header = text[:400]
+        self.stack.append(resolved)
+        for number, line in _logical_lines(text):
+            line = _ENV_VAR.sub(lambda m: os.environ.get(m.group(1), m.group(0)), line)
+            if line.startswith("-"):
+                self._option(line, path, display, number, constraint=constraint)
+            else:
+                self._requirement(line, path, display, number, constraint=constraint)
+        self.stack.pop()
+
+    def _option(self, line: str, path: Path, display: str, number: int, *, constraint: bool) -> None:
+        option, value = _split_option(line)
+        if option in {"-r", "--requirement", "-c", "--constraint"}:
+            if not value:
+                raise BoundError(display, f"{option} needs a file name", line=number)
+            nested = path.parent / value
+            shown = os.path.join(os.path.dirname(display), value)
+            is_constraint = constraint or option in {"-c", "--constraint"}
+            self.parse_file(nested, shown, constraint=is_constraint)
+        elif option in {"-e", "--editable"}:
+            if not value:
+                raise BoundError(display, f"{option} needs a path or URL", line=number)
+            self._direct(value.split()[0].strip("'\""), path, display, number, editable=True,
+                         constraint=constraint)  # fmt: skip
+        elif option not in _IGNORED_OPTIONS:
+            raise BoundError(display, f"unknown option {option!r}", line=number)
+
+    def _direct(self, url: str, path: Path, display: str, number: int, *, editable: bool,
+                constraint: bool, marker_ok: bool = True) -> None:  # fmt: skip
+        source = source_from_url(url, path.parent, editable=editable)
+        name, version = name_from_url(url, source, display, number)
+        if constraint or not marker_ok:
+            return
+        from packaging.specifiers import SpecifierSet
+
+        self.expectations.append(
+            Expectation(
+                name=name,
+                specifier=exact(version) if version else SpecifierSet(),
+                source=source,
+                origin=f"{display}:{number}",
+            )
+        )
+
+    def _requirement(self, line: str, path: Path, display: str, number: int, *, constraint: bool) -> None:
+        text = _requirement_part(line)
+        looks_like_url = text.startswith((*VCS_SCHEMES, "http://", "https://", "file:")) or (
+            text.startswith((".", "/")) and "@" not in text.split(";")[0]
+        )
+        if looks_like_url:
+            url, _, marker = text.partition(";")
+            ok = True
+            if marker.strip():
+                ok = self._marker_holds(f"x; {marker}", display, number)
+            self._direct(url.strip(), path, display, number, editable=False,
+                         constraint=constraint, marker_ok=ok)  # fmt: skip
+            return
+        try:
+            req = Requirement(text)
+        except InvalidRequirement as e:
+            reason = str(e).splitlines()[0]
+            raise BoundError(display, f"invalid requirement {text!r}: {reason}", line=number) from e
+        if req.marker is not None and not req.marker.evaluate(dict(self.target.markers)):  # type: ignore[arg-type]
+            return
+        if constraint:
+            name = canonicalize_name(req.name)
+            prior = self.constraints.get(name)
+            self.constraints[name] = req.specifier if prior is None else prior & req.specifier
+            return
+        self.expectations.append(
+            expectation_from_requirement(req, origin=f"{display}:{number}", base=path.parent)
+        )
+
+    def _marker_holds(self, text: str, display: str, number: int) -> bool:
+        try:
+            req = Requirement(text)
+        except InvalidRequirement as e:
+            reason = str(e).splitlines()[0]
+            raise BoundError(display, f"invalid marker in {text[3:]!r}: {reason}", line=number) from e
+        return req.marker is None or req.marker.evaluate(self.target.marker_env())
+
+
+def _repair(header: str, display: str) -> str:
+    if "uv pip compile" in header or "autogenerated by uv" in header:
+        return f"uv pip sync {shlex.quote(display)}"
+    if "pip-compile" in header:
+        return f"pip-sync {shlex.quote(display)}"
+    return f"pip install -r {shlex.quote(display)}"
+
+
+class RequirementsReader:
+    """``requirements.txt`` and friends (any file no other reader claims)."""
+
+    format = "requirements"
+    filenames: tuple[str, ...] = ("requirements.txt",)
+
+    def matches(self, path: Path) -> bool:
+        """Any ``.txt`` or ``.in`` file."""
+        return path.suffix in {".txt", ".in"}
+
+    def read(self, text: str, *, path: Path, display: str, target: Target, selection: Selection) -> Bound:
+        """Parse a requirements file and the files it includes."""
+        del text  # nested files are read by the parser itself, the top one included
+        parser = _Parser(target)
+        parser.parse_file(path, display, constraint=False)
+        expectations = []
+        for exp in parser.expectations:
+            limit = parser.constraints.get(exp.name)
+            if limit is not None:
+                exp = Expectation(name=exp.name, specifier=exp.specifier & limit,
+                                  source=exp.source, extras=exp.extras, origin=exp.origin)  # fmt: skip
+            expectations.append(exp)
+        follow: Follow = "allow" if all(pinned(e) for e in expectations) else "check"
+        return Bound(
+            path=display,
+            format=self.format,
+            expectations=tuple(expectations),
+            follow=follow,
+            tolerated=_BOOTSTRAP,
+            repair=_repair(parser.header, display),
+        )
