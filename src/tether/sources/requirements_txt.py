@@ -199,7 +199,7 @@ class _Parser:
         except InvalidRequirement as e:
             reason = str(e).splitlines()[0]
             raise BoundError(display, f"invalid requirement {text!r}: {reason}", line=number) from e
-        if req.marker is not None and not req.marker.evaluate(dict(self.target.markers)):  # type: ignore[arg-type]
+        if req.marker is not None and not req.marker.evaluate(dict(self.target.markers)):
             return
         if constraint:
             name = canonicalize_name(req.name)
