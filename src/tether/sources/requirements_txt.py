@@ -199,7 +199,7 @@ class _Parser:
         except InvalidRequirement as e:
             reason = str(e).splitlines()[0]
             raise BoundError(display, f"invalid requirement {text!r}: {reason}", line=number) from e
-        if req.marker is not None and not req.marker.evaluate(dict(self.target.markers)):
+        if req.marker is not None and not req.marker.evaluate(self.target.marker_env()):
             return
         if constraint:
             name = canonicalize_name(req.name)
