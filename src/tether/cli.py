@@ -24,43 +24,66 @@ EXIT_VALID, EXIT_DRIFT, EXIT_ERROR = 0, 1, 2
 
 def _add_target_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "-p", "--python", metavar="PATH",
+        "-p",
+        "--python",
+        metavar="PATH",
         help="the target interpreter (or its venv directory); default: the active virtualenv, "
         "then python3 on PATH",
-    )  # fmt: skip
+    )
 
 
 def _add_bound_options(parser: argparse.ArgumentParser) -> None:
     _add_target_options(parser)
     group = parser.add_argument_group("bound")
     group.add_argument(
-        "--lock", metavar="PATH|URL",
+        "--lock",
+        metavar="PATH|URL",
         help="the bound file (requirements.txt, pyproject.toml, pylock.toml, ...) or a directory "
         "holding one; default: auto-detected in the current directory",
-    )  # fmt: skip
-    group.add_argument("--extra", action="append", default=[], metavar="NAME",
-                       help="include an optional-dependency extra (repeatable)")  # fmt: skip
+    )
+    group.add_argument(
+        "--extra",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="include an optional-dependency extra (repeatable)",
+    )
     group.add_argument("--all-extras", action="store_true", help="include every extra")
-    group.add_argument("--group", action="append", default=[], metavar="NAME",
-                       help="include a dependency group (repeatable)")  # fmt: skip
-    group.add_argument("--only-group", action="append", default=[], metavar="NAME",
-                       help="include only this dependency group (repeatable)")  # fmt: skip
-    group.add_argument("--without-group", "--no-group", action="append", default=[],
-                       metavar="NAME", help="exclude a dependency group (repeatable)")  # fmt: skip
-    group.add_argument("--no-default-groups", action="store_true",
-                       help="do not include the tool's default dependency groups")  # fmt: skip
-    group.add_argument("--environment", default="default", metavar="NAME",
-                       help="the pixi environment (default: %(default)s)")  # fmt: skip
+    group.add_argument(
+        "--group", action="append", default=[], metavar="NAME", help="include a dependency group (repeatable)"
+    )
+    group.add_argument(
+        "--only-group",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="include only this dependency group (repeatable)",
+    )
+    group.add_argument(
+        "--without-group",
+        "--no-group",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="exclude a dependency group (repeatable)",
+    )
+    group.add_argument(
+        "--no-default-groups", action="store_true", help="do not include the tool's default dependency groups"
+    )
+    group.add_argument(
+        "--environment", default="default", metavar="NAME", help="the pixi environment (default: %(default)s)"
+    )
     rules = parser.add_argument_group("rules")
-    rules.add_argument("--superset", action="store_true",
-                       help="allow packages the bound does not name")  # fmt: skip
-    rules.add_argument("--subset", action="store_true",
-                       help="allow packages the bound names to be absent")  # fmt: skip
+    rules.add_argument("--superset", action="store_true", help="allow packages the bound does not name")
+    rules.add_argument("--subset", action="store_true", help="allow packages the bound names to be absent")
     rules.add_argument(
-        "--ignore", action="append", default=None, metavar="NAME",
+        "--ignore",
+        action="append",
+        default=None,
+        metavar="NAME",
         help="neither check nor report this package (repeatable); default: pip, the installer "
         "every environment is bootstrapped with. Giving --ignore replaces that default",
-    )  # fmt: skip
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -74,14 +97,58 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     validate = sub.add_parser(
-        "validate", help="compare an environment with its lock file",
+        "validate",
+        help="compare an environment with its lock file",
         description="Report every package that is missing, at the wrong version or source, or "
         "not allowed, in the target's environment compared with the bound.",
-    )  # fmt: skip
+    )
     _add_bound_options(validate)
-    validate.add_argument("--format", choices=("text", "json", "csv"), default="text",
-                          help="output format (default: %(default)s)")  # fmt: skip
+    validate.add_argument(
+        "--format",
+        choices=("text", "json", "csv"),
+        default="text",
+        help="output format (default: %(default)s)",
+    )
     validate.set_defaults(func=_cmd_validate)
+
+    install = sub.add_parser(
+        "site-install",
+        help="check the environment on every start of its python",
+        description="Install a start-up check (a .pth hook) in the target environment: every start "
+        "of its python compares the environment with the bound and warns, or refuses to run, when "
+        "it has drifted. Installers (pip, uv, poetry, pipenv, pdm, pip-sync) and tether are never "
+        "blocked, so the environment can always be repaired; TETHER_SKIP=1 skips one run.",
+    )
+    _add_bound_options(install)
+    install.add_argument(
+        "--on-drift",
+        choices=("warn", "exit"),
+        default="warn",
+        help="warn on stderr and run, or stop before user code (default: %(default)s)",
+    )
+    install.add_argument(
+        "--exit-code", type=int, default=1, metavar="N", help="exit code in exit mode (default: %(default)s)"
+    )
+    install.add_argument(
+        "--exempt",
+        action="append",
+        default=[],
+        metavar="PROGRAM",
+        help="another program never checked (script name or -m module; repeatable)",
+    )
+    install.add_argument(
+        "--force", action="store_true", help="overwrite hook files even if tether did not write them"
+    )
+    install.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
+    install.set_defaults(func=_cmd_site_install)
+
+    uninstall = sub.add_parser("site-uninstall", help="remove the start-up check")
+    _add_target_options(uninstall)
+    uninstall.set_defaults(func=_cmd_site_uninstall)
+
+    status = sub.add_parser("site-status", help="show whether the start-up check is installed")
+    _add_target_options(status)
+    status.set_defaults(func=_cmd_site_status)
     return parser
 
 
@@ -123,6 +190,113 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         formatter = TextFormatter(color=sys.stdout.isatty())
     sys.stdout.write(formatter.format(checked.report))
     return EXIT_VALID if checked.report.valid else EXIT_DRIFT
+
+
+def _refresh_args(args: argparse.Namespace, options: CheckOptions, python: str, lock: str) -> list[str]:
+    """The site-install options with every path made absolute, for the hook's refresh."""
+    out = [
+        "--python",
+        python,
+        "--lock",
+        lock,
+        "--on-drift",
+        args.on_drift,
+        "--exit-code",
+        str(args.exit_code),
+        "--environment",
+        args.environment,
+    ]
+    for flag, values in (
+        ("--extra", args.extra),
+        ("--group", args.group),
+        ("--only-group", args.only_group),
+        ("--without-group", args.without_group),
+        ("--exempt", args.exempt),
+        ("--ignore", sorted(options.ignore)),
+    ):
+        for value in values:
+            out += [flag, value]
+    for flag, on in (
+        ("--all-extras", args.all_extras),
+        ("--no-default-groups", args.no_default_groups),
+        ("--superset", args.superset),
+        ("--subset", args.subset),
+        ("--force", args.force),
+    ):
+        if on:
+            out.append(flag)
+    return out
+
+
+def _cmd_site_install(args: argparse.Namespace) -> int:
+    import os
+
+    from tether.hook.install import DEFAULT_EXEMPT, install
+    from tether.sources import detect
+    from tether.target import find_interpreter
+
+    options = _check_options(args)
+    python = os.path.abspath(find_interpreter(args.python))
+    lock = args.lock
+    if lock is None:
+        from pathlib import Path
+
+        lock = str(detect(Path.cwd()))
+    if "://" not in lock:
+        lock = os.path.abspath(lock)
+    checked, paths = install(
+        options,
+        mode=args.on_drift,
+        exit_code=args.exit_code,
+        exempt=(*DEFAULT_EXEMPT, *args.exempt),
+        force=args.force,
+        refresh_args=_refresh_args(args, options, python, lock),
+    )
+    if not args.quiet:
+        report = checked.report
+        state = "valid" if report.valid else f"drifted ({len(report.records)} findings)"
+        sys.stdout.write(
+            f"installed the start-up check in {paths.site}\n"
+            f"  bound: {report.bound}  mode: {args.on_drift}  environment now: {state}\n"
+        )
+    return EXIT_VALID
+
+
+def _cmd_site_uninstall(args: argparse.Namespace) -> int:
+    from tether.hook.install import uninstall
+    from tether.target import query_target
+
+    target = query_target(args.python)
+    removed = uninstall(target.purelib)
+    if removed:
+        sys.stdout.write(f"removed the start-up check from {target.purelib}\n")
+    else:
+        sys.stdout.write(f"no start-up check in {target.purelib}; nothing to do\n")
+    return EXIT_VALID
+
+
+def _cmd_site_status(args: argparse.Namespace) -> int:
+    from tether.hook.install import read_status
+    from tether.target import query_target
+
+    target = query_target(args.python)
+    status = read_status(target.purelib)
+    if not status.installed:
+        sys.stdout.write(f"not installed in {status.site}\n")
+        return EXIT_DRIFT
+    lines = [f"installed in {status.site}", f"  bound: {status.lock}", f"  mode: {status.mode}"]
+    if not status.fresh:
+        lines.append("  last result: stale (the environment changed since; the next start re-checks)")
+    elif status.lines:
+        lines.append(f"  last result: drifted ({len(status.lines)} findings)")
+        lines += [
+            f"    {name}: {st} (installed {got or '-'}, expected {want or '-'})"
+            for name, st, got, want in status.lines
+        ]
+    else:
+        lines.append("  last result: valid")
+    sys.stdout.write("\n".join(lines) + "\n")
+    return EXIT_VALID
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
-from urllib.parse import unquote, urlsplit, urlunsplit
+
+from tether.hook._startup_recheck import normalize_url
 
 if TYPE_CHECKING:
     from packaging.requirements import Requirement
@@ -44,21 +45,6 @@ STATUSES: tuple[Status, ...] = (
 )
 
 
-def _normalize_url(url: str) -> str:
-    """Reduce a URL to what identifies the artifact or repository it names.
-
-    Credentials, a ``vcs+`` scheme prefix, a fragment (``#sha256=`` or ``#egg=``), a
-    trailing slash and a trailing ``.git`` do not change what is installed.
-    """
-    if "+" in url.split("://", 1)[0]:
-        url = url.split("+", 1)[1]
-    parts = urlsplit(url)
-    netloc = parts.netloc.rsplit("@", 1)[-1].lower()
-    path = unquote(parts.path).rstrip("/")
-    path = path.removesuffix(".git")
-    return urlunsplit((parts.scheme.lower(), netloc, path, parts.query, ""))
-
-
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Source:
     """Where a distribution comes from, as a bound demands it or as PEP 610 records it.
@@ -92,18 +78,18 @@ class Source:
             return self.url + (" (editable)" if self.editable else "")
         return self.url
 
-    def key(self) -> str:
-        """A stable string that is equal for two sources exactly when they match.
+    def hook_key(self) -> tuple[str | bool, ...]:
+        """The tuple the start-up hook compares with an installed ``direct_url.json``.
 
-        It is what the start-up hook compares, so that it needs no URL parsing.
+        See ``installed_source()`` and ``source_differs()`` in :mod:`tether.hook._startup`.
         """
         if self.kind == "index":
-            return ""
+            return ()
         if self.kind == "vcs":
-            return f"vcs:{self.vcs}:{_normalize_url(self.url)}@{self.commit or self.revision or ''}"
+            return ("vcs", self.vcs or "git", normalize_url(self.url), self.commit or self.revision or "")
         if self.kind == "directory":
-            return f"dir:{self.url}:{'e' if self.editable else ''}"
-        return f"url:{_normalize_url(self.url)}"
+            return ("dir", self.url, self.editable)
+        return ("url", normalize_url(self.url))
 
     def mismatch(self, installed: Source | None) -> str | None:
         """Why *installed* does not satisfy this (expected) source, or ``None`` if it does."""
@@ -111,7 +97,7 @@ class Source:
         if self.kind != got.kind:
             return f"installed from {got.describe()}, expected {self.describe()}"
         if self.kind == "vcs":
-            if self.vcs != got.vcs or _normalize_url(self.url) != _normalize_url(got.url):
+            if self.vcs != got.vcs or normalize_url(self.url) != normalize_url(got.url):
                 return f"installed from {got.describe()}, expected {self.describe()}"
             if self.commit and got.commit != self.commit:
                 return f"installed commit {got.commit}, expected {self.commit}"
@@ -131,7 +117,7 @@ class Source:
             if self.editable != got.editable:
                 mode = "editable" if got.editable else "non-editable"
                 return f"installed {mode} from {got.url}"
-        elif self.kind == "url" and _normalize_url(self.url) != _normalize_url(got.url):
+        elif self.kind == "url" and normalize_url(self.url) != normalize_url(got.url):
             return f"installed from {got.url}, expected {self.url}"
         return None
 
