@@ -1,0 +1,137 @@
+"""The start-up check in real environments synced by the real tools, on every Python
+from 3.8 to 3.13 that is installed, with tether itself running from another venv."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import clean_env, pyenv_python, run, site_packages, tether, tool
+
+DRIFTED = ("certifi", "idna", "six")
+
+
+def synced(tmp_path: Path, python: str, fmt: str, pins: str = "requests==2.32.3\npip\n") -> tuple[Path, Path]:
+    """A venv synced from a lock of *fmt* (``requirements.txt`` or ``pylock.toml``)."""
+    (tmp_path / "requirements.in").write_text(pins)
+    lock = tmp_path / fmt
+    run(tool("uv"), "pip", "compile", "-q", "--python", python, "requirements.in", "-o", lock.name,
+        cwd=tmp_path)  # fmt: skip
+    venv = tmp_path / ".venv"
+    if not venv.exists():
+        run(tool("uv"), "venv", "-q", "--python", python, venv)
+    py = venv / "bin" / "python"
+    run(tool("uv"), "pip", "sync", "-q", "--python", py, lock.name, cwd=tmp_path)
+    return py, lock
+
+
+def start(py: Path, *args: str, **env: str) -> tuple[int, str, str]:
+    proc = run(py, *(args or ("-c", "print('ok')")), check=False, env=clean_env(**env))
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def drift(py: Path) -> None:
+    run(tool("uv"), "pip", "install", "-q", "--python", py, "idna==3.6", "six")
+    run(tool("uv"), "pip", "uninstall", "-q", "--python", py, "certifi")
+
+
+def assert_names_drift(stderr: str) -> None:
+    assert "Traceback" not in stderr
+    for name in DRIFTED:
+        assert name in stderr
+
+
+def full_cycle(tmp_path: Path, python: str, fmt: str) -> None:
+    py, lock = synced(tmp_path, python, fmt)
+    site = site_packages(py.parent.parent)
+    before = sorted(os.listdir(site))
+
+    proc = tether("site-install", "-p", py, "--lock", lock)
+    assert proc.returncode == 0, proc.stderr
+    assert start(py) == (0, "ok\n", "")
+
+    drift(py)
+    code, out, err = start(py)
+    assert (code, out) == (0, "ok\n")
+    assert_names_drift(err)
+    assert "fix: uv pip sync" in err
+
+    assert tether("site-install", "-p", py, "--lock", lock, "--on-drift", "exit").returncode == 0
+    code, out, err = start(py)
+    assert code == 1 and out == ""
+    assert_names_drift(err)
+    # The repair tools still run, and so does one run with the escape hatch.
+    code, out, err = start(py, "-m", "pip", "--version")
+    assert code == 0 and out.startswith("pip "), err
+    assert start(py, TETHER_SKIP="1") == (0, "ok\n", "")
+
+    run(tool("uv"), "pip", "sync", "-q", "--python", py, lock.name, cwd=tmp_path)
+    assert start(py) == (0, "ok\n", "")
+
+    assert tether("site-uninstall", "-p", py).returncode == 0
+    assert sorted(os.listdir(site)) == before
+
+
+@pytest.mark.parametrize("fmt", ["requirements.txt", "pylock.toml"])
+def test_cycle_on_311(tmp_path: Path, fmt: str) -> None:
+    full_cycle(tmp_path, pyenv_python("3.11"), fmt)
+
+
+@pytest.mark.parametrize("minor", ["3.8", "3.9", "3.12", "3.13"])
+def test_cycle_on_other_pythons(tmp_path: Path, minor: str) -> None:
+    full_cycle(tmp_path, pyenv_python(minor), "pylock.toml")
+
+
+def test_lock_change_and_deleted_lock(tmp_path: Path) -> None:
+    python = pyenv_python("3.11")
+    py, lock = synced(tmp_path, python, "pylock.toml")
+    assert tether("site-install", "-p", py, "--lock", lock).returncode == 0
+    assert start(py) == (0, "ok\n", "")
+    # A colleague's new pin arrives with a git pull.
+    synced_lock = lock.read_text()
+    (tmp_path / "requirements.in").write_text("requests==2.32.3\npip\nidna==3.6\n")
+    run(tool("uv"), "pip", "compile", "-q", "--python", python, "requirements.in", "-o", lock.name,
+        cwd=tmp_path)  # fmt: skip
+    assert lock.read_text() != synced_lock
+    code, out, err = start(py)
+    assert (code, out) == (0, "ok\n")
+    assert "idna" in err and "3.6" in err and "Traceback" not in err
+    assert [line for line in err.splitlines() if line.startswith("  ") and "fix:" not in line][0].split()[
+        0
+    ] == "idna"
+    # The next start uses the re-derived expectation without asking tether again.
+    assert start(py)[2] == err
+
+    lock.unlink()
+    code, out, err = start(py)
+    assert (code, out) == (0, "ok\n")
+    assert len(err.splitlines()) == 1 and "is gone" in err
+
+
+def test_concurrent_starts_after_lock_change(tmp_path: Path) -> None:
+    python = pyenv_python("3.11")
+    py, lock = synced(tmp_path, python, "pylock.toml")
+    assert tether("site-install", "-p", py, "--lock", lock).returncode == 0
+    (tmp_path / "requirements.in").write_text("requests==2.32.3\npip\nidna==3.6\n")
+    run(tool("uv"), "pip", "compile", "-q", "--python", python, "requirements.in", "-o", lock.name,
+        cwd=tmp_path)  # fmt: skip
+    with concurrent.futures.ThreadPoolExecutor(32) as pool:
+        results = list(pool.map(lambda _: start(py), range(32)))
+    for code, out, err in results:
+        assert (code, out) == (0, "ok\n"), err
+        assert "Traceback" not in err and "cannot read" not in err
+        assert "idna" in err
+    # The state on disk is whole and current.
+    assert start(py, "-c", "import _tether_hook as h; print(h.load()['lines'][0][0])")[1] == "idna\n"
+
+
+def test_tether_outside_the_target_env_is_not_needed_at_start(tmp_path: Path) -> None:
+    """The hook runs on the target's own Python; tether is not importable there."""
+    py, lock = synced(tmp_path, pyenv_python("3.11"), "requirements.txt")
+    assert tether("site-install", "-p", py, "--lock", lock).returncode == 0
+    assert start(py, "-c", "import importlib.util as u; print(u.find_spec('tether'))") == (0, "None\n", "")
+    assert sys.executable != str(py)
