@@ -51,12 +51,12 @@ def source_from_direct_url(direct_url: DirectUrl) -> Source:
     return Source(kind="url", url=direct_url.url, subdirectory=direct_url.subdirectory)
 
 
-def _read_headers(path: str) -> bytes:
-    # The core metadata body (the long description) can be large; the headers end at
-    # the first blank line.
+def _read_metadata(path: str, *, headers_only: bool) -> bytes:
+    # The core metadata body (the long description) can be large and is never needed:
+    # the headers end at the first blank line.
     with open(path, "rb") as f:
         data = f.read()
-    end = data.find(b"\n\n")
+    end = data.find(b"\n\n") if headers_only else -1
     return data if end < 0 else data[: end + 1]
 
 
@@ -76,8 +76,7 @@ def _read_dist(site: str, entry: str, *, with_requires: bool) -> InstalledDist:
     problem = None
     raw_name, raw_version, requires_raw = folder_name, folder_version, []
     try:
-        headers = _read_headers(meta_file) if not with_requires else open(meta_file, "rb").read()  # noqa: SIM115
-        raw, _ = parse_email(headers)
+        raw, _ = parse_email(_read_metadata(meta_file, headers_only=not with_requires))
         raw_name = raw.get("name") or folder_name
         raw_version = raw.get("version") or ""
         requires_raw = raw.get("requires_dist") or []

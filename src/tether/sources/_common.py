@@ -78,8 +78,13 @@ def load_toml(text: str, display: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        line = getattr(e, "lineno", None)
-        message = str(e).split(" (at line", 1)[0]
+        # "Unterminated string (at line 5, column 10)" or "... (at end of document)".
+        message, _, where = str(e).partition(" (at ")
+        line: int | None = None
+        if where.startswith("line "):
+            line = int(where[5:].split(",", 1)[0])
+        elif where.startswith("end of document"):
+            line = text.count("\n") + 1
         raise BoundError(display, f"invalid TOML: {message}", line=line) from e
 
 

@@ -4,10 +4,14 @@
 version and its wheel tags, with the extras and dependency groups asked for (the lock's
 ``default-groups`` otherwise).
 
-Two leniencies, because a user holding such a file expects it to work as it did for the
+Three leniencies, because a user holding such a file expects it to work as it did for the
 tool that wrote it: package names that are not normalized (pipenv writes them) are
-normalized before validation, and ``environments = []`` (also pipenv) is read as "no
-restriction", since a lock usable nowhere was not what its author meant.
+normalized before validation; ``environments = []`` (also pipenv) is read as "no
+restriction", since a lock usable nowhere was not what its author meant; and a package
+whose wheels fit none of the target's tags (``pip lock`` records only the locking
+machine's wheels) is still expected at its version: tether checks what is installed,
+not whether the lock could install it here. The target's own tags still come first, so
+the artifact chosen is the installer's wherever it has a choice.
 """
 
 from __future__ import annotations
@@ -23,11 +27,12 @@ from packaging.pylock import (
     PackageVcs,
     Pylock,
     PylockSelectError,
+    PylockUnsupportedVersionError,
     PylockValidationError,
     is_valid_pylock_path,
 )
 from packaging.specifiers import SpecifierSet
-from packaging.utils import canonicalize_name
+from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
 from tether.errors import BoundError
 from tether.models import Bound, Expectation, Source
@@ -100,6 +105,9 @@ class PylockReader:
         data = _lenient(load_toml(text, display))
         try:
             lock = Pylock.from_dict(data)
+        except PylockUnsupportedVersionError as e:
+            msg = f"lock-version {data.get('lock-version')!r} is not supported; expected 1.x (PEP 751)"
+            raise BoundError(display, msg, key="lock-version") from e
         except PylockValidationError as e:
             raise BoundError(display, str(e)) from e
         extras = list(lock.extras or ()) if selection.all_extras else list(selection.extras)
@@ -111,11 +119,21 @@ class PylockReader:
             without = {canonicalize_name(g) for g in selection.without_groups}
             groups = [g for g in [*base, *selection.groups] if canonicalize_name(g) not in without]
         base_dir = path.parent
+        tags = list(target.tags())
+        known = set(tags)
+        for package in lock.packages:
+            for wheel in package.wheels or ():
+                try:
+                    extra = parse_wheel_filename(wheel.filename)[-1]
+                except InvalidWheelFilename:
+                    continue
+                tags.extend(t for t in extra if t not in known)
+                known.update(extra)
         expectations = []
         try:
             for package, selected in lock.select(
                 environment=cast("Environment", target.markers),
-                tags=list(target.tags()),
+                tags=tags,
                 extras=extras,
                 dependency_groups=groups,
             ):

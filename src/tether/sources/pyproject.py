@@ -17,6 +17,7 @@ from packaging.dependency_groups import (
     DuplicateGroupNames,
     InvalidDependencyGroupObject,
 )
+from packaging.errors import ExceptionGroup
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 
@@ -48,10 +49,14 @@ def resolve_groups(table: dict[str, Any], groups: Iterable[str], display: str) -
                 msg = f"no dependency group {group!r} (it has: {', '.join(sorted(table)) or 'none'})"
                 raise BoundError(display, msg, key="dependency-groups")
             result.extend((group, str(req)) for req in resolver.resolve(group))
+    except BoundError:
+        raise
+    except ExceptionGroup as group:
+        # packaging collects every problem of a table; the first one is named.
+        first = group.exceptions[0]
+        raise BoundError(display, f"invalid dependency groups: {first}", key="dependency-groups") from group
     except (CyclicDependencyGroup, DuplicateGroupNames, InvalidDependencyGroupObject,
             InvalidRequirement, TypeError, ValueError) as e:  # fmt: skip
-        if isinstance(e, BoundError):
-            raise
         raise BoundError(display, f"invalid dependency groups: {e}", key="dependency-groups") from e
     return result
 

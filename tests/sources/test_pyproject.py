@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import data_file, linux_311
+from tether.errors import BoundError
+from tether.sources import Selection
+from tether.sources.pyproject import PyprojectReader
+
+
+def read(name: str, selection: Selection | None = None):
+    path = data_file("pyproject", name)
+    return PyprojectReader().read(path.read_text(), path=path, display=name, target=linux_311(),
+                                  selection=selection or Selection())  # fmt: skip
+
+
+def names(bound) -> list[str]:
+    return sorted(e.name for e in bound.expectations)
+
+
+def test_dependencies_for_the_target() -> None:
+    bound = read("pyproject.groups.toml")
+    assert names(bound) == ["requests"]  # tomli is <3.11 only, pywin32 Windows only
+    assert bound.follow == "check"
+    assert bound.allowed == frozenset({"demo"})
+
+
+def test_extras_including_self_references() -> None:
+    assert names(read("pyproject.groups.toml", Selection(extras=("all",)))) == ["click", "requests", "rich"]
+    assert names(read("pyproject.groups.toml", Selection(all_extras=True))) == ["click", "requests", "rich"]
+
+
+def test_groups_with_include_group() -> None:
+    assert names(read("pyproject.groups.toml", Selection(groups=("dev",)))) == ["pytest", "requests", "ruff"]
+    assert names(read("pyproject.groups.toml", Selection(only_groups=("test",)))) == ["pytest"]
+
+
+@pytest.mark.parametrize(
+    ("name", "selection", "message"),
+    [
+        ("pyproject.groups.toml", Selection(extras=("nope",)),
+         "pyproject.groups.toml: in 'project.optional-dependencies': no extra 'nope' (it has: all, cli)"),
+        ("pyproject.groups.toml", Selection(groups=("nope",)),
+         "pyproject.groups.toml: in 'dependency-groups': no dependency group 'nope' (it has: dev, test)"),
+        ("pyproject.dynamic.toml", Selection(),
+         "pyproject.dynamic.toml: in 'project.dynamic': [project].dependencies is dynamic; "
+         "validate against a lock file instead"),
+    ],
+)  # fmt: skip
+def test_errors(name: str, selection: Selection, message: str) -> None:
+    with pytest.raises(BoundError) as exc:
+        read(name, selection)
+    assert str(exc.value) == message
+
+
+def test_cyclic_groups() -> None:
+    with pytest.raises(BoundError) as exc:
+        read("pyproject.cyclic-groups.toml", Selection(groups=("a",)))
+    assert str(exc.value) == (
+        "pyproject.cyclic-groups.toml: in 'dependency-groups': invalid dependency groups: "
+        "Cyclic dependency group include while resolving a: a -> b, b -> a"
+    )

@@ -1,0 +1,129 @@
+"""The CLI as users meet it: bad input gives one line and exit 2; output formats; exit codes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import MakeDist, data_file, tether
+from tether.cli import main
+
+PY = sys.executable
+
+
+def cli(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize(
+    ("lock", "message"),
+    [
+        pytest.param("nope.txt", "tether: error: nope.txt: no such file\n", id="missing-file"),
+        pytest.param(str(data_file("bad")),
+                     f"tether: error: {data_file('bad')}: no bound file found here "
+                     "(looked for pylock.toml, requirements.txt, pyproject.toml)\n", id="directory"),
+        pytest.param(str(data_file("bad", "requirements.binary.txt")),
+                     f"tether: error: {data_file('bad', 'requirements.binary.txt')}: is a binary file; "
+                     "expected a text lock or requirements file\n", id="binary"),
+        pytest.param(str(data_file("bad", "pylock.truncated.toml")),
+                     f"tether: error: {data_file('bad', 'pylock.truncated.toml')}:5: invalid TOML: "
+                     "Unterminated string\n", id="truncated-toml"),
+        pytest.param(str(data_file("requirements", "invalid-line.txt")),
+                     f"tether: error: {data_file('requirements', 'invalid-line.txt')}:2: invalid requirement "
+                     "'requests = = 2': Expected semicolon (after name with no version specifier) or end\n",
+                     id="invalid-pep508"),
+        pytest.param(str(data_file("pylock", "pylock.unknown-lock-version.toml")),
+                     f"tether: error: {data_file('pylock', 'pylock.unknown-lock-version.toml')}: in "
+                     "'lock-version': lock-version '2.0' is not supported; expected 1.x (PEP 751)\n",
+                     id="unknown-lock-version"),
+    ],
+)  # fmt: skip
+def test_bad_bound(capsys: pytest.CaptureFixture[str], lock: str, message: str) -> None:
+    assert cli(capsys, "validate", "-p", PY, "--lock", lock) == (2, "", message)
+
+
+def test_bad_bound_in_a_child_process_has_no_traceback(tmp_path: Path) -> None:
+    proc = tether("validate", "-p", PY, "--lock", tmp_path / "missing.lock")
+    assert proc.returncode == 2
+    assert proc.stderr == f"tether: error: {tmp_path / 'missing.lock'}: no such file\n"
+
+
+def test_python_that_is_not_a_python(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    fake = tmp_path / "python"
+    fake.write_text("#!/bin/sh\necho not json\n")
+    fake.chmod(0o755)
+    lock = data_file("requirements", "pip-compile-hashes.txt")
+    assert cli(capsys, "validate", "-p", fake, "--lock", lock) == (
+        2, "", f"tether: error: {fake}: did not answer as a Python 3.8+ interpreter does\n")  # fmt: skip
+    assert cli(capsys, "validate", "-p", tmp_path / "none", "--lock", lock) == (
+        2, "", f"tether: error: {tmp_path / 'none'}: no such file; expected a Python interpreter\n")  # fmt: skip
+    fake.write_text("#!/bin/sh\necho boom >&2; exit 3\n")
+    assert cli(capsys, "validate", "-p", fake, "--lock", lock) == (
+        2, "", f"tether: error: {fake}: exited with 3 (boom); expected a Python 3.8+ interpreter\n")  # fmt: skip
+
+
+def venv_with(tmp_path: Path, make_dist: MakeDist) -> Path:
+    """A real venv (python -m venv, no pip) with hand-written dist-info folders."""
+    import subprocess
+
+    venv = tmp_path / "venv"
+    subprocess.run([PY, "-m", "venv", "--without-pip", venv], check=True)
+    (site,) = venv.glob("lib/python3*/site-packages")
+    make_dist(site, "idna", "3.6")
+    make_dist(site, "six", "1.16.0")
+    return venv
+
+
+def test_formats_and_exit_codes(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, make_dist: MakeDist
+) -> None:
+    venv = venv_with(tmp_path, make_dist)
+    lock = tmp_path / "requirements.txt"
+    lock.write_text("idna==3.7\ncertifi==2024.2.2\n")
+    code, out, _ = cli(capsys, "validate", "-p", venv, "--lock", lock, "--format", "json")
+    report = json.loads(out)
+    assert code == 1 and report["valid"] is False
+    assert [(r["name"], r["status"], r["installed"], r["expected"]) for r in report["records"]] == [
+        ("certifi", "missing", None, "2024.2.2"),
+        ("idna", "mismatch", "3.6", "3.7"),
+        ("six", "unexpected", "1.16.0", None),
+    ]
+    assert set(report["records"][0]) == {"name", "status", "installed", "expected", "sites", "detail"}
+    code, out, _ = cli(capsys, "validate", "-p", venv, "--lock", lock, "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 1 and [r["name"] for r in rows] == ["certifi", "idna", "six"]
+    code, out, _ = cli(capsys, "validate", "-p", venv, "--lock", lock)
+    assert code == 1
+    assert "idna" in out and "\033[" not in out and "repair: pip install -r" in out
+    lock.write_text("idna==3.6\nsix==1.16.0\n")
+    code, out, _ = cli(capsys, "validate", "-p", venv, "--lock", lock)
+    assert (code, out) == (0, f"valid: 2 installed distributions of {venv / 'bin' / 'python'} match {lock}\n")
+
+
+def test_virtual_env_is_the_default_target(tmp_path: Path, make_dist: MakeDist) -> None:
+    venv = venv_with(tmp_path, make_dist)
+    (tmp_path / "requirements.txt").write_text("idna==3.6\nsix==1.16.0\n")
+    from tests.conftest import clean_env
+
+    proc = tether("validate", cwd=tmp_path, env=clean_env(VIRTUAL_ENV=str(venv)))
+    assert proc.returncode == 0, proc.stderr
+    assert "match requirements.txt" in proc.stdout
+
+
+def test_help_mentions_pip_default_ignore(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["validate", "--help"])
+    assert "default: pip" in capsys.readouterr().out
+
+
+def test_usage_error_is_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["validate", "--format", "yaml"])
+    assert exc.value.code == 2

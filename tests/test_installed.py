@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import MakeDist
+from tether.installed import scan
+
+
+def test_reads_dist_info_egg_info_and_direct_url(tmp_path: Path, make_dist: MakeDist) -> None:
+    site = tmp_path / "site"
+    make_dist(site, "Foo.Bar", "1.0", requires=["six>=1; python_version < '4'"])
+    make_dist(site, "editable-thing", "0.1",
+              direct_url={"url": "file:///src/thing", "dir_info": {"editable": True}})  # fmt: skip
+    make_dist(site, "from-git", "2.0", direct_url={
+        "url": "https://github.example/o/r.git",
+        "vcs_info": {"vcs": "git", "commit_id": "a" * 40, "requested_revision": "main"}})  # fmt: skip
+    egg = site / "legacy.egg-info"
+    egg.mkdir()
+    (egg / "PKG-INFO").write_text("Metadata-Version: 1.1\nName: legacy\nVersion: 0.9\n")
+    (site / "old-1.0-py3.11.egg-info").write_text("Metadata-Version: 1.1\nName: old\nVersion: 1.0\n")
+    installed = scan([str(site), str(tmp_path / "absent")], with_requires=True)
+    by_name = {str(d.name): d for d in installed.dists}
+    assert sorted(by_name) == ["editable-thing", "foo-bar", "from-git", "legacy", "old"]
+    assert str(by_name["foo-bar"].version) == "1.0"
+    assert [str(r) for r in by_name["foo-bar"].requires] == ['six>=1; python_version < "4"']
+    thing = by_name["editable-thing"].source
+    assert thing is not None and (thing.kind, thing.url, thing.editable) == ("directory", "/src/thing", True)
+    git = by_name["from-git"].source
+    assert git is not None and (git.kind, git.commit, git.revision) == ("vcs", "a" * 40, "main")
+    assert str(by_name["legacy"].version) == "0.9" and str(by_name["old"].version) == "1.0"
+    assert all(d.problem is None for d in installed.dists)
+
+
+def test_broken_metadata_is_carried_not_raised(tmp_path: Path, make_dist: MakeDist) -> None:
+    site = tmp_path / "site"
+    make_dist(site, "noversion", None, folder="noversion-1.0.dist-info")
+    (site / "nometa-2.0.dist-info").mkdir()
+    make_dist(site, "badversion", "not a version")
+    (site / "~equests-2.0.dist-info").mkdir()
+    (site / "~equests").mkdir()
+    installed = scan([str(site)])
+    problems = {d.name: d.problem for d in installed.dists}
+    assert problems == {
+        "badversion": "invalid version 'not a version'",
+        "nometa": "cannot read METADATA (No such file or directory)",
+        "noversion": "METADATA has no Version",
+    }
+    assert sorted(left.name for left in installed.leftovers) == ["~equests", "~equests-2.0"]

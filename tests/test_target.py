@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from tests.conftest import MakeVenv, pyenv_python
+from tether.target import query_target
+
+
+def test_venv_sites_and_markers(make_venv: MakeVenv) -> None:
+    venv = make_venv(python=pyenv_python("3.8"))
+    target = query_target(str(venv / "bin" / "python"))
+    assert target.venv and target.prefix == str(venv)
+    assert target.sites == (str(venv / "lib" / "python3.8" / "site-packages"),)
+    assert target.purelib == target.sites[0]
+    assert target.markers["python_version"] == "3.8"
+    assert target.version[:2] == (3, 8)
+    assert any(str(t).startswith("cp38-cp38-") for t in target.tags())
+
+
+def test_system_site_packages_venv(tmp_path: Path) -> None:
+    import subprocess
+
+    python = pyenv_python("3.12")
+    venv = tmp_path / "v"
+    subprocess.run([python, "-m", "venv", "--without-pip", "--system-site-packages", venv], check=True)
+    target = query_target(str(venv))
+    assert target.sites[0] == str(venv / "lib" / "python3.12" / "site-packages")
+    assert str(Path(python).resolve().parent.parent / "lib" / "python3.12" / "site-packages") in target.sites
+
+
+def test_running_interpreter_is_asked_in_process() -> None:
+    target = query_target(sys.executable)
+    assert target.executable == sys.executable
