@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -149,3 +150,7 @@ def linux_311() -> Target:
     data["version"] = [3, 11, 7]
     data["implementation"] = "cpython"
     return Target.from_query(data)
+
+
+# Results cached by `tether validate` go to a per-session folder, never the user's home.
+os.environ.setdefault("TETHER_CACHE_DIR", str(Path(tempfile.mkdtemp(prefix="tether-cache-"))))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,8 @@ class CheckOptions:
     superset: bool = False
     subset: bool = False
     ignore: frozenset[str] = field(default_factory=lambda: frozenset(DEFAULT_IGNORE))
+    #: Reuse what the target interpreter said of itself (see :mod:`tether._cache`).
+    use_cache: bool = True
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -36,6 +39,8 @@ class Checked:
     bound: Bound
     installed: Installed
     report: Report
+    #: Stamps of everything the result depends on, for :mod:`tether._cache`.
+    stamps: list[tuple[str, object]] = field(default_factory=list)
 
 
 def check(options: CheckOptions) -> Checked:
@@ -43,13 +48,16 @@ def check(options: CheckOptions) -> Checked:
 
     :raises TetherError: when the target or the bound cannot be read.
     """
+    from tether._cache import take_stamps
     from tether.formats.interface import Report
     from tether.installed import scan
     from tether.sources import load_bound
     from tether.target import query_target
     from tether.validate import validate
 
-    target = query_target(options.python)
+    target = query_target(options.python, use_cache=options.use_cache)
+    # Stamped before they are read: a change made while this runs is seen next time.
+    env_stamps = take_stamps([*target.sites, target.executable, os.path.join(target.prefix, "pyvenv.cfg")])
     bound = load_bound(options.lock, target, options.selection)
     installed = scan(target.sites, with_requires=bound.follow == "check")
 
@@ -76,4 +84,8 @@ def check(options: CheckOptions) -> Checked:
         records=records,
         repair=bound.repair,
     )
-    return Checked(target=target, bound=bound, installed=installed, report=report)
+    detected_in = [os.getcwd()] if options.lock is None else []
+    if options.lock is not None and os.path.isdir(options.lock):
+        detected_in = [options.lock]
+    stamps = env_stamps + take_stamps([*bound.files, *detected_in])
+    return Checked(target=target, bound=bound, installed=installed, report=report, stamps=stamps)

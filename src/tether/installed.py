@@ -1,9 +1,13 @@
 """Find the distributions installed in a target's site directories.
 
 Each ``*.dist-info`` directory and legacy ``*.egg-info`` (directory or file) is read for
-its name and version (from the core metadata headers, which is all we need, parsed with
-``packaging.metadata``) and its PEP 610 ``direct_url.json``. Problems with what is
-installed never stop the scan: they are carried on the records.
+its name and version and its PEP 610 ``direct_url.json`` (``packaging.direct_url``).
+Problems with what is installed never stop the scan: they are carried on the records.
+
+Name and version are two header lines, read by the same stdlib reader the start-up hook
+uses (``packaging.metadata`` would import the ``email`` package, about 15 ms, to get
+them). ``Requires-Dist`` is only needed when a bound lists direct dependencies alone;
+then the whole file is parsed with ``packaging.metadata.parse_email``.
 """
 
 from __future__ import annotations
@@ -13,11 +17,11 @@ import os
 from typing import TYPE_CHECKING
 
 from packaging.direct_url import DirectUrl, DirectUrlValidationError
-from packaging.metadata import parse_email
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from tether.hook._startup_recheck import read_headers
 from tether.models import Installed, InstalledDist, Leftover, Source
 
 if TYPE_CHECKING:
@@ -51,15 +55,6 @@ def source_from_direct_url(direct_url: DirectUrl) -> Source:
     return Source(kind="url", url=direct_url.url, subdirectory=direct_url.subdirectory)
 
 
-def _read_metadata(path: str, *, headers_only: bool) -> bytes:
-    # The core metadata body (the long description) can be large and is never needed:
-    # the headers end at the first blank line.
-    with open(path, "rb") as f:
-        data = f.read()
-    end = data.find(b"\n\n") if headers_only else -1
-    return data if end < 0 else data[: end + 1]
-
-
 def _name_from_folder(entry: str) -> tuple[str, str]:
     stem = entry.rsplit(".", 1)[0]
     name, _, rest = stem.partition("-")
@@ -76,10 +71,17 @@ def _read_dist(site: str, entry: str, *, with_requires: bool) -> InstalledDist:
     problem = None
     raw_name, raw_version, requires_raw = folder_name, folder_version, []
     try:
-        raw, _ = parse_email(_read_metadata(meta_file, headers_only=not with_requires))
-        raw_name = raw.get("name") or folder_name
-        raw_version = raw.get("version") or ""
-        requires_raw = raw.get("requires_dist") or []
+        if with_requires:
+            from packaging.metadata import parse_email
+
+            with open(meta_file, "rb") as f:
+                raw, _ = parse_email(f.read())
+            raw_name = raw.get("name") or folder_name
+            raw_version = raw.get("version") or ""
+            requires_raw = raw.get("requires_dist") or []
+        else:
+            name, raw_version = read_headers(meta_file, strict=True)
+            raw_name = name or folder_name
         if not raw_version:
             problem = f"{os.path.basename(meta_file)} has no Version"
     except OSError as e:

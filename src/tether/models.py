@@ -174,6 +174,8 @@ class Bound:
     allowed: frozenset[NormalizedName] = frozenset()
     #: The command that brings the environment back in line with this bound.
     repair: str = ""
+    #: Every local file the bound was read from (nested and companion files included).
+    files: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -135,11 +135,12 @@ def _is_running_interpreter(executable: str) -> bool:
     )
 
 
-def query_target(python: str | None = None) -> Target:
+def query_target(python: str | None = None, *, use_cache: bool = True) -> Target:
     """Find the target interpreter and ask it about itself.
 
     The running interpreter is asked in-process (no second interpreter start); any other
-    one is run once as ``python -I -S`` with :mod:`tether._query`.
+    one is run once as ``python -I -S`` with :mod:`tether._query`, and what it says is
+    kept in :mod:`tether._cache` (unless *use_cache* is false).
 
     :raises TargetError: when the interpreter is missing or is not a working Python.
     """
@@ -148,6 +149,34 @@ def query_target(python: str | None = None) -> Target:
         from tether import _query
 
         return Target.from_query(_query.query())
+    from tether import _cache
+
+    key, stamps = _cache_key(executable)
+    use_cache = use_cache and _cache.enabled()
+    cached = _cache.get("interpreter", key) if use_cache else None
+    if isinstance(cached, dict):
+        return Target.from_query(cached)
+    data = _ask(executable)
+    target = Target.from_query(data)
+    if use_cache:
+        _cache.put("interpreter", key, stamps, data)
+    return target
+
+
+def _cache_key(executable: str) -> tuple[tuple[object, ...], list[tuple[str, object]]]:
+    from tether._cache import take_stamps
+
+    exe = os.path.abspath(executable)
+    real = os.path.realpath(exe)
+    parent = os.path.dirname(os.path.dirname(exe))
+    paths = [real, os.path.join(parent, "pyvenv.cfg"), os.path.join(os.path.dirname(exe), "pyvenv.cfg")]
+    env = tuple(os.environ.get(k) for k in ("PYTHONNOUSERSITE", "HOME", "PYTHONUSERBASE"))
+    key = (exe, real, tuple(os.uname()), env, os.getuid())
+    return key, take_stamps(paths)
+
+
+def _ask(executable: str) -> dict[str, Any]:
+    """Run :mod:`tether._query` in the target, isolated and without ``site``."""
     try:
         proc = subprocess.run(
             [executable, "-I", "-S", "-c", _QUERY_SOURCE.read_text(encoding="utf-8")],
@@ -164,7 +193,9 @@ def query_target(python: str | None = None) -> Target:
         msg = f"{executable}: exited with {proc.returncode} ({first}); expected a Python 3.8+ interpreter"
         raise TargetError(msg)
     try:
-        return Target.from_query(json.loads(proc.stdout))
+        data: dict[str, Any] = json.loads(proc.stdout)
+        Target.from_query(data)
     except (ValueError, KeyError, TypeError) as e:
         msg = f"{executable}: did not answer as a Python 3.8+ interpreter does"
         raise TargetError(msg) from e
+    return data

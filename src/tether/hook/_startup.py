@@ -51,7 +51,7 @@ SKIP_VAR = "TETHER_SKIP"
 STATE_VERSION = 1
 
 
-def stamp(path):
+def stamp(path: "str") -> "tuple[int, int, int] | None":
     """What changes when a directory's entries or a file's content are replaced."""
     try:
         st = os.stat(path)

@@ -64,7 +64,12 @@ def normalize_url(url: "str") -> "str":
     return scheme + "://" + netloc + slash + path
 
 
-def _read_headers(path):
+def read_headers(path: "str", strict: "bool" = False) -> "tuple[str, str]":
+    """The ``Name`` and ``Version`` of a core metadata file, reading headers only.
+
+    Shared with :mod:`tether.installed`. With *strict*, an unreadable file raises
+    ``OSError`` instead of giving empty strings.
+    """
     name = version = ""
     try:
         with open(path, "rb") as f:
@@ -79,7 +84,8 @@ def _read_headers(path):
                 elif key == "version":
                     version = value.strip()
     except OSError:
-        pass
+        if strict:
+            raise
     return name, version
 
 
@@ -93,7 +99,7 @@ def _entry(site, entry):
         meta = path
         if os.path.isdir(path):
             meta = os.path.join(path, "METADATA" if entry.endswith(".dist-info") else "PKG-INFO")
-        name, version = _read_headers(meta)
+        name, version = read_headers(meta)
         name = name or stem
     return canonical(name), version
 
@@ -177,7 +183,7 @@ def compare(state):
             continue
         site, entry, got = found[name][0]
         if version is not None and got != version:
-            _, header_version = _read_headers(
+            _, header_version = read_headers(
                 os.path.join(site, entry, "METADATA" if entry.endswith(".dist-info") else "PKG-INFO")
             )
             if header_version != version:

@@ -14,27 +14,36 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+import importlib
+
 from tether.errors import BoundError
 from tether.sources._common import read_text
 from tether.sources.interface import BoundReader, Selection
-from tether.sources.pylock import PylockReader
-from tether.sources.pyproject import PyprojectReader
-from tether.sources.requirements_txt import RequirementsReader
 
 if TYPE_CHECKING:
     from tether.models import Bound
     from tether.target import Target
 
-__all__ = ["READERS", "BoundReader", "Selection", "detect", "load_bound", "reader_for"]
+__all__ = ["FORMATS", "BoundReader", "Selection", "detect", "load_bound", "reader_for"]
 
-#: Every reader, in auto-detection order.
-READERS: tuple[BoundReader, ...] = (
-    PylockReader(),
-    RequirementsReader(),
-    PyprojectReader(),
+
+def _is_pylock(name: str) -> bool:
+    # PEP 751: pylock.toml or pylock.<name>.toml, <name> without dots.
+    return name == "pylock.toml" or (
+        name.startswith("pylock.") and name.endswith(".toml") and name.count(".") == 2
+    )
+
+
+#: Every format: its matcher on the file name, and its reader (imported only when used,
+#: since each pulls in its own parser). The last one is the fallback.
+FORMATS: tuple[tuple[str, Callable[[str], bool], str], ...] = (
+    ("pylock", _is_pylock, "tether.sources.pylock:PylockReader"),
+    ("pyproject", lambda name: name == "pyproject.toml", "tether.sources.pyproject:PyprojectReader"),
+    ("requirements", lambda name: True, "tether.sources.requirements_txt:RequirementsReader"),
 )
-
-_FALLBACK: BoundReader = RequirementsReader()
 
 _DETECT_ORDER = ("uv.lock", "poetry.lock", "Pipfile.lock", "pixi.lock", "pylock.toml",
                  "requirements.txt", "pyproject.toml")  # fmt: skip
@@ -47,18 +56,28 @@ def detect(directory: Path) -> Path:
     """
     for name in _DETECT_ORDER:
         candidate = directory / name
-        if candidate.is_file() and any(r.matches(candidate) for r in READERS):
+        if candidate.is_file() and _format_of(name) is not None:
             return candidate
-    names = ", ".join(n for n in _DETECT_ORDER if any(r.matches(Path(n)) for r in READERS))
+    names = ", ".join(n for n in _DETECT_ORDER if _format_of(n) is not None)
     raise BoundError(str(directory), f"no bound file found here (looked for {names})")
+
+
+def _format_of(name: str) -> str | None:
+    """The format a detectable file name has (requirements only for requirements.txt)."""
+    for fmt, matches, _ in FORMATS[:-1]:
+        if matches(name):
+            return fmt
+    return "requirements" if name == "requirements.txt" else None
 
 
 def reader_for(path: Path) -> BoundReader:
     """The reader for a file, by its name; requirements files are the fallback."""
-    for reader in READERS:
-        if reader.matches(path):
+    for _, matches, spec in FORMATS:
+        if matches(path.name):
+            module, _, cls = spec.partition(":")
+            reader: BoundReader = getattr(importlib.import_module(module), cls)()
             return reader
-    return _FALLBACK
+    raise AssertionError(path)  # pragma: no cover - the last format matches everything
 
 
 def load_bound(location: str | None, target: Target, selection: Selection | None = None) -> Bound:

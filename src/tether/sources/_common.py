@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
-from urllib.request import url2pathname
 
 from packaging.specifiers import SpecifierSet
 from packaging.utils import (
@@ -93,7 +92,8 @@ def path_from_file_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme != "file":
         return url
-    return os.path.normpath(url2pathname(unquote(parts.path)))
+    # POSIX file URLs only carry a path; a netloc other than localhost is not local.
+    return os.path.normpath(unquote(parts.path))
 
 
 def project_name_of(directory: Path, display: str) -> NormalizedName:

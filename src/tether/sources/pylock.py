@@ -153,4 +153,5 @@ class PylockReader:
             expectations=tuple(expectations),
             follow="none",
             repair=f"uv pip sync {shlex.quote(display)}",
+            files=(str(path),),
         )

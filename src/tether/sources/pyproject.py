@@ -140,4 +140,5 @@ class PyprojectReader:
             follow="check",
             allowed=frozenset({name}) if name else frozenset(),
             repair="pip install -e .",
+            files=(str(path),),
         )

@@ -130,6 +130,7 @@ class _Parser:
         self.constraints: dict[NormalizedName, SpecifierSet] = {}
         self.header = ""
         self.stack: list[Path] = []
+        self.files: list[str] = []
 
     def parse_file(self, path: Path, display: str, *, constraint: bool) -> None:
         resolved = path.resolve()
@@ -139,6 +140,7 @@ class _Parser:
         if not self.header:
             self.header = text[:400]
         self.stack.append(resolved)
+        self.files.append(str(path))
         for number, line in _logical_lines(text):
             line = _ENV_VAR.sub(lambda m: os.environ.get(m.group(1), m.group(0)), line)
             if line.startswith("-"):
@@ -257,4 +259,5 @@ class RequirementsReader:
             follow=follow,
             tolerated=_BOOTSTRAP,
             repair=_repair(parser.header, display),
+            files=tuple(parser.files),
         )

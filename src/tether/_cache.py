@@ -1,0 +1,129 @@
+"""Remember results, keyed by everything they depend on: ``tether validate`` reports,
+and what a target interpreter said of itself.
+
+A repeated ``tether validate`` on an unchanged environment is answered from here without
+importing ``packaging`` or starting the target interpreter: about the cost of starting
+Python. Nothing can go stale silently, because an entry is used only when
+
+- the command line, working directory and the environment variables that choose the
+  target (``VIRTUAL_ENV``, ``PATH``, ``PYTHONNOUSERSITE``, ``HOME``) are the same, and
+- every file and directory the result was computed from has the same stamp
+  (``st_mtime_ns``, ``st_ino``, and size for files, as the start-up hook compares them):
+  each site directory (any install, uninstall or reinstall replaces a ``.dist-info``
+  in it), the target's executable and ``pyvenv.cfg``, every bound file read (nested
+  ``-r`` files and companion ``pyproject.toml`` included), the directory a bound was
+  auto-detected in, and tether's own package.
+
+What an interpreter reports (site directories, marker environment) is kept the way uv
+keeps it: keyed by the executable, the stamps of the binary it resolves to and of its
+``pyvenv.cfg``, the kernel (``os.uname()``, which two markers read) and the variables
+that move the user site.
+
+``--no-cache`` (or ``TETHER_NO_CACHE=1``) bypasses both. Entries live in
+``$TETHER_CACHE_DIR``, else ``$XDG_CACHE_HOME/tether``, else ``~/.cache/tether``, written
+atomically; a cache that cannot be written is simply not used. Bounds from a URL or a
+git repository are never cached.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import sys
+import zlib
+
+from tether import __version__
+from tether.hook._startup import stamp
+
+# Not typing.TYPE_CHECKING: importing typing costs ~10 ms on the cached path, and
+# type checkers treat any name TYPE_CHECKING as true.
+TYPE_CHECKING = False
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+__all__ = ["get", "lookup", "put", "store"]
+
+_VERSION = 1
+_ENV_KEYS = ("VIRTUAL_ENV", "PATH", "PYTHONNOUSERSITE", "HOME", "NO_COLOR")
+
+
+def _dir() -> str:
+    explicit = os.environ.get("TETHER_CACHE_DIR")
+    if explicit:
+        return explicit
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "tether")
+
+
+def _key(argv: Sequence[str]) -> tuple[object, ...]:
+    package = os.path.dirname(os.path.abspath(__file__))
+    return (
+        _VERSION,
+        __version__,
+        sys.executable,
+        stamp(package),
+        tuple(argv),
+        os.getcwd(),
+        tuple(os.environ.get(k) for k in _ENV_KEYS),
+        sys.stdout.isatty(),
+    )
+
+
+def _path(kind: str, key: tuple[object, ...]) -> str:
+    # The full key is stored in the entry and compared, so a crc32 collision is harmless.
+    digest = zlib.crc32(repr(key).encode("utf-8", "surrogateescape"))
+    return os.path.join(_dir(), f"{kind}-{digest:08x}.marshal")
+
+
+def enabled(argv: Sequence[str] = ()) -> bool:
+    """Whether this command line may use the cache."""
+    return "--no-cache" not in argv and not os.environ.get("TETHER_NO_CACHE")
+
+
+def get(kind: str, key: tuple[object, ...]) -> object | None:
+    """The value stored under *key*, if every stamp recorded with it still holds."""
+    try:
+        with open(_path(kind, key), "rb") as f:
+            entry = marshal.loads(f.read())  # noqa: S302 - a file tether wrote for itself
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    if not isinstance(entry, dict) or entry.get("key") != key:
+        return None
+    for path, recorded in entry["stamps"]:
+        if stamp(path) != recorded:
+            return None
+    value: object = entry["value"]
+    return value
+
+
+def put(kind: str, key: tuple[object, ...], stamps: list[tuple[str, object]], value: object) -> None:
+    """Store *value* under *key* with the stamps it depends on; failures are ignored."""
+    path = _path(kind, key)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(tmp, "wb") as f:
+            f.write(marshal.dumps({"key": key, "stamps": stamps, "value": value}))
+        os.replace(tmp, path)
+    except (OSError, ValueError):
+        try:  # noqa: SIM105 - contextlib is one more import on a path kept minimal
+            os.unlink(tmp)
+        except OSError:
+            pass
+
+
+def lookup(argv: Sequence[str]) -> tuple[str, int] | None:
+    """The stored ``(output, exit code)`` of this ``validate`` command, if still true."""
+    value = get("validate", _key(argv))
+    return value if isinstance(value, tuple) else None
+
+
+def take_stamps(paths: Iterable[str]) -> list[tuple[str, object]]:
+    """Stamp *paths* now (take them before reading what they hold)."""
+    return [(p, stamp(p)) for p in dict.fromkeys(paths)]
+
+
+def store(argv: Sequence[str], stamps: list[tuple[str, object]], out: str, code: int) -> None:
+    """Remember the output and exit code of a ``validate`` command."""
+    put("validate", _key(argv), stamps, (out, code))

@@ -1,0 +1,80 @@
+"""The validate result cache: used only while every stamp holds."""
+
+from __future__ import annotations
+
+import marshal
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import MakeDist
+from tether.cli import main
+
+
+@pytest.fixture
+def venv(tmp_path: Path, make_dist: MakeDist) -> Path:
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True)
+    (site,) = venv.glob("lib/python3*/site-packages")
+    make_dist(site, "six", "1.16.0")
+    return venv
+
+
+def entries(cache: Path, kind: str = "validate") -> list[Path]:
+    return sorted(cache.glob(f"{kind}-*.marshal"))
+
+
+def test_hit_miss_and_bypass(venv: Path, tmp_path: Path, make_dist: MakeDist, capsys: pytest.CaptureFixture[str],
+                             monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("TETHER_CACHE_DIR", str(cache))
+    lock = tmp_path / "requirements.txt"
+    lock.write_text("six==1.16.0\n")
+    argv = ["validate", "-p", str(venv), "--lock", str(lock)]
+    assert main(argv) == 0
+    (entry,) = entries(cache)
+    assert len(entries(cache, "interpreter")) == 1
+    # Prove the next identical run answers from the entry: doctor its output.
+    data = marshal.loads(entry.read_bytes())
+    entry.write_bytes(marshal.dumps({**data, "value": ("from the cache\n", 0)}))
+    capsys.readouterr()
+    assert main(argv) == 0
+    assert capsys.readouterr().out == "from the cache\n"
+    assert main([*argv, "--no-cache"]) == 0
+    assert capsys.readouterr().out.startswith("valid:")
+    # Any install changes the site directory: the entry no longer holds.
+    (site,) = venv.glob("lib/python3*/site-packages")
+    make_dist(site, "idna", "3.6")
+    assert main(argv) == 1
+    assert "idna" in capsys.readouterr().out
+    # So does an edit of the lock file.
+    lock.write_text("six==1.16.0\nidna==3.6\n")
+    assert main(argv) == 0
+
+
+def test_unwritable_cache_is_not_an_error(
+    venv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("TETHER_CACHE_DIR", str(blocker / "sub"))
+    lock = tmp_path / "requirements.txt"
+    lock.write_text("six==1.16.0\n")
+    assert main(["validate", "-p", str(venv), "--lock", str(lock)]) == 0
+    assert not os.path.exists(blocker / "sub")
+
+
+def test_interpreter_answer_is_asked_again_when_pyvenv_cfg_changes(venv: Path, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    from tether.target import query_target
+
+    monkeypatch.setenv("TETHER_CACHE_DIR", str(tmp_path / "cache"))
+    first = query_target(str(venv))
+    assert query_target(str(venv)) == first
+    cfg = venv / "pyvenv.cfg"
+    cfg.write_text(cfg.read_text().replace("include-system-site-packages = false",
+                                           "include-system-site-packages = true"))  # fmt: skip
+    assert len(query_target(str(venv)).sites) > len(first.sites)
