@@ -49,7 +49,13 @@ def main() -> None:
             "uv pip sync --check": [tool("uv"), "pip", "sync", "--check", "-q", "--python", str(py), str(lock)],
         }  # fmt: skip
         medians = time_commands(commands, args.runs)
-        print(report(f"validate: {count} distributions, {args.runs} runs each", medians, "tether validate (--no-cache)"))
+        print(
+            report(
+                f"validate: {count} distributions, {args.runs} runs each",
+                medians,
+                "tether validate (--no-cache)",
+            )
+        )
 
 
 if __name__ == "__main__":
