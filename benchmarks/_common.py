@@ -55,12 +55,17 @@ def build_venv(root: Path, lock: Path, python: str | None = None) -> Path:
     return py
 
 
-def time_commands(commands: dict[str, list[str]], runs: int, *, cwd: Path | None = None,
-                  extra_env: dict[str, str] | None = None) -> dict[str, float]:  # fmt: skip
+def time_commands(
+    commands: dict[str, list[str]],
+    runs: int,
+    *,
+    cwd: Path | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> dict[str, float]:
     """Median wall time (ms) of each command, the runs interleaved so that noise is shared."""
     samples: dict[str, list[float]] = {name: [] for name in commands}
     environment = env(**(extra_env or {}))
-    for name, argv in commands.items():  # one warm-up each
+    for argv in commands.values():  # one warm-up each
         subprocess.run(argv, cwd=cwd, env=environment, capture_output=True, check=False)
     for _ in range(runs):
         for name, argv in commands.items():

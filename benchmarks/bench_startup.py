@@ -32,12 +32,29 @@ def main() -> None:
         bare = build_venv(root / "bare", lock, args.python)
         hooked = build_venv(root / "tether", lock, args.python)
         fetter_py = build_venv(root / "fetter", lock, args.python)
-        subprocess.run([tool("tether"), "site-install", "--quiet", "-p", str(hooked), "--lock", str(lock)],
-                       check=True, env=env())  # fmt: skip
-        subprocess.run([tool("uv"), "pip", "install", "-q", "--python", str(fetter_py), "fetter"],
-                       check=True, env=env())  # fmt: skip
-        subprocess.run([str(fetter_py.parent / "fetter"), "-e", str(fetter_py), "site-install", "--bound",
-                        str(lock), "--superset", "warn"], check=True, env=env(), capture_output=True)  # fmt: skip
+        subprocess.run(
+            [tool("tether"), "site-install", "--quiet", "-p", str(hooked), "--lock", str(lock)],
+            check=True,
+            env=env(),
+        )
+        subprocess.run(
+            [tool("uv"), "pip", "install", "-q", "--python", str(fetter_py), "fetter"], check=True, env=env()
+        )
+        subprocess.run(
+            [
+                str(fetter_py.parent / "fetter"),
+                "-e",
+                str(fetter_py),
+                "site-install",
+                "--bound",
+                str(lock),
+                "--superset",
+                "warn",
+            ],
+            check=True,
+            env=env(),
+            capture_output=True,
+        )
         for py in (bare, hooked, fetter_py):
             proc = subprocess.run(
                 [str(py), "-c", "pass"], capture_output=True, text=True, env=env(), check=False

@@ -2,8 +2,8 @@
 
 Side by side in one run: ``tether validate`` cold (``--no-cache``), right after a change
 to the environment (its result cache misses, its interpreter cache holds) and with
-nothing changed (answered from its stamp-checked result cache), ``fetter validate`` (its cache off, and with its default
-120 s time-based cache) and ``uv pip sync --check``. Prints medians and ratios.
+nothing changed (answered from its stamp-checked result cache), ``fetter validate`` (its
+cache off, and with its default 120 s time-based cache) and ``uv pip sync --check``. Prints medians and ratios.
 
     python benchmarks/bench_validate.py [--runs N]
 """
@@ -31,23 +31,68 @@ def main() -> None:
         count = len(list(site.glob("*.dist-info")))
         tether = [tool("tether")]  # the console script, as users run it
         # Every command must agree that the environment is valid before it is timed.
-        for argv in ([*tether, "validate", "-p", str(py), "--lock", str(lock)],
-                     [tool("uv"), "pip", "sync", "--check", "--python", str(py), str(lock)]):  # fmt: skip
+        for argv in (
+            [*tether, "validate", "-p", str(py), "--lock", str(lock)],
+            [tool("uv"), "pip", "sync", "--check", "--python", str(py), str(lock)],
+        ):
             proc = subprocess.run(argv, capture_output=True, text=True, check=False)
             if proc.returncode != 0:
                 sys.exit(f"{argv} says invalid:\n{proc.stdout}{proc.stderr}")
         fetter = tool("fetter")
         commands = {
-            "tether validate (--no-cache)": [*tether, "validate", "-p", str(py), "--lock", str(lock),
-                                             "--no-cache"],
-            "tether validate (after a change)": ["sh", "-c", 'touch "$0" && exec "$@"', str(site), *tether,
-                                                 "validate", "-p", str(py), "--lock", str(lock)],
+            "tether validate (--no-cache)": [
+                *tether,
+                "validate",
+                "-p",
+                str(py),
+                "--lock",
+                str(lock),
+                "--no-cache",
+            ],
+            "tether validate (after a change)": [
+                "sh",
+                "-c",
+                'touch "$0" && exec "$@"',
+                str(site),
+                *tether,
+                "validate",
+                "-p",
+                str(py),
+                "--lock",
+                str(lock),
+            ],
             "tether validate (nothing changed)": [*tether, "validate", "-p", str(py), "--lock", str(lock)],
-            "fetter validate (--cache-duration 0)": [fetter, "-q", "--cache-duration", "0", "-e", str(py),
-                                                     "validate", "--bound", str(lock)],
-            "fetter validate (default cache)": [fetter, "-q", "-e", str(py), "validate", "--bound", str(lock)],
-            "uv pip sync --check": [tool("uv"), "pip", "sync", "--check", "-q", "--python", str(py), str(lock)],
-        }  # fmt: skip
+            "fetter validate (--cache-duration 0)": [
+                fetter,
+                "-q",
+                "--cache-duration",
+                "0",
+                "-e",
+                str(py),
+                "validate",
+                "--bound",
+                str(lock),
+            ],
+            "fetter validate (default cache)": [
+                fetter,
+                "-q",
+                "-e",
+                str(py),
+                "validate",
+                "--bound",
+                str(lock),
+            ],
+            "uv pip sync --check": [
+                tool("uv"),
+                "pip",
+                "sync",
+                "--check",
+                "-q",
+                "--python",
+                str(py),
+                str(lock),
+            ],
+        }
         medians = time_commands(commands, args.runs)
         print(
             report(

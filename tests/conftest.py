@@ -56,13 +56,19 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def run(*args: str | Path, cwd: Path | None = None, env: Mapping[str, str] | None = None,
-        check: bool = True) -> subprocess.CompletedProcess[str]:  # fmt: skip
+def run(
+    *args: str | Path, cwd: Path | None = None, env: Mapping[str, str] | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
     """Run a command, returning its completed process; fail the test on error if *check*."""
     proc = subprocess.run(
-        [str(a) for a in args], cwd=cwd, env=dict(env or clean_env()),
-        capture_output=True, text=True, check=False, timeout=600,
-    )  # fmt: skip
+        [str(a) for a in args],
+        cwd=cwd,
+        env=dict(env or clean_env()),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
     if check and proc.returncode != 0:
         pytest.fail(f"{args} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
     return proc
@@ -101,17 +107,31 @@ def make_venv(tmp_path: Path) -> MakeVenv:
 
 
 class MakeDist(Protocol):
-    def __call__(self, site: Path, name: str, version: str | None = ..., *,
-                 requires: Iterable[str] = ..., direct_url: dict[str, object] | None = ...,
-                 folder: str | None = ...) -> Path: ...  # fmt: skip
+    def __call__(
+        self,
+        site: Path,
+        name: str,
+        version: str | None = ...,
+        *,
+        requires: Iterable[str] = ...,
+        direct_url: dict[str, object] | None = ...,
+        folder: str | None = ...,
+    ) -> Path: ...
 
 
 @pytest.fixture
 def make_dist() -> MakeDist:
     """Write a real ``.dist-info`` folder as an installer would."""
 
-    def make(site: Path, name: str, version: str | None = "1.0", *, requires: Iterable[str] = (),
-             direct_url: dict[str, object] | None = None, folder: str | None = None) -> Path:  # fmt: skip
+    def make(
+        site: Path,
+        name: str,
+        version: str | None = "1.0",
+        *,
+        requires: Iterable[str] = (),
+        direct_url: dict[str, object] | None = None,
+        folder: str | None = None,
+    ) -> Path:
         dist = site / (folder or f"{name.replace('-', '_')}-{version}.dist-info")
         dist.mkdir(parents=True)
         lines = ["Metadata-Version: 2.1", f"Name: {name}"]

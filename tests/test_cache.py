@@ -27,8 +27,13 @@ def entries(cache: Path, kind: str = "validate") -> list[Path]:
     return sorted(cache.glob(f"{kind}-*.marshal"))
 
 
-def test_hit_miss_and_bypass(venv: Path, tmp_path: Path, make_dist: MakeDist, capsys: pytest.CaptureFixture[str],
-                             monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_hit_miss_and_bypass(
+    venv: Path,
+    tmp_path: Path,
+    make_dist: MakeDist,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     cache = tmp_path / "cache"
     monkeypatch.setenv("TETHER_CACHE_DIR", str(cache))
     lock = tmp_path / "requirements.txt"
@@ -67,14 +72,16 @@ def test_unwritable_cache_is_not_an_error(
     assert not os.path.exists(blocker / "sub")
 
 
-def test_interpreter_answer_is_asked_again_when_pyvenv_cfg_changes(venv: Path, tmp_path: Path,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_interpreter_answer_is_asked_again_when_pyvenv_cfg_changes(
+    venv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tether.target import query_target
 
     monkeypatch.setenv("TETHER_CACHE_DIR", str(tmp_path / "cache"))
     first = query_target(str(venv))
     assert query_target(str(venv)) == first
     cfg = venv / "pyvenv.cfg"
-    cfg.write_text(cfg.read_text().replace("include-system-site-packages = false",
-                                           "include-system-site-packages = true"))  # fmt: skip
+    cfg.write_text(
+        cfg.read_text().replace("include-system-site-packages = false", "include-system-site-packages = true")
+    )
     assert len(query_target(str(venv)).sites) > len(first.sites)

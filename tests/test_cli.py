@@ -26,25 +26,38 @@ def cli(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str
     ("lock", "message"),
     [
         pytest.param("nope.txt", "tether: error: nope.txt: no such file\n", id="missing-file"),
-        pytest.param(str(data_file("bad")),
-                     f"tether: error: {data_file('bad')}: no bound file found here "
-                     "(looked for pylock.toml, requirements.txt, pyproject.toml)\n", id="directory"),
-        pytest.param(str(data_file("bad", "requirements.binary.txt")),
-                     f"tether: error: {data_file('bad', 'requirements.binary.txt')}: is a binary file; "
-                     "expected a text lock or requirements file\n", id="binary"),
-        pytest.param(str(data_file("bad", "pylock.truncated.toml")),
-                     f"tether: error: {data_file('bad', 'pylock.truncated.toml')}:5: invalid TOML: "
-                     "Unterminated string\n", id="truncated-toml"),
-        pytest.param(str(data_file("requirements", "invalid-line.txt")),
-                     f"tether: error: {data_file('requirements', 'invalid-line.txt')}:2: invalid requirement "
-                     "'requests = = 2': Expected semicolon (after name with no version specifier) or end\n",
-                     id="invalid-pep508"),
-        pytest.param(str(data_file("pylock", "pylock.unknown-lock-version.toml")),
-                     f"tether: error: {data_file('pylock', 'pylock.unknown-lock-version.toml')}: in "
-                     "'lock-version': lock-version '2.0' is not supported; expected 1.x (PEP 751)\n",
-                     id="unknown-lock-version"),
+        pytest.param(
+            str(data_file("bad")),
+            f"tether: error: {data_file('bad')}: no bound file found here "
+            "(looked for pylock.toml, requirements.txt, pyproject.toml)\n",
+            id="directory",
+        ),
+        pytest.param(
+            str(data_file("bad", "requirements.binary.txt")),
+            f"tether: error: {data_file('bad', 'requirements.binary.txt')}: is a binary file; "
+            "expected a text lock or requirements file\n",
+            id="binary",
+        ),
+        pytest.param(
+            str(data_file("bad", "pylock.truncated.toml")),
+            f"tether: error: {data_file('bad', 'pylock.truncated.toml')}:5: invalid TOML: "
+            "Unterminated string\n",
+            id="truncated-toml",
+        ),
+        pytest.param(
+            str(data_file("requirements", "invalid-line.txt")),
+            f"tether: error: {data_file('requirements', 'invalid-line.txt')}:2: invalid requirement "
+            "'requests = = 2': Expected semicolon (after name with no version specifier) or end\n",
+            id="invalid-pep508",
+        ),
+        pytest.param(
+            str(data_file("pylock", "pylock.unknown-lock-version.toml")),
+            f"tether: error: {data_file('pylock', 'pylock.unknown-lock-version.toml')}: in "
+            "'lock-version': lock-version '2.0' is not supported; expected 1.x (PEP 751)\n",
+            id="unknown-lock-version",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_bound(capsys: pytest.CaptureFixture[str], lock: str, message: str) -> None:
     assert cli(capsys, "validate", "-p", PY, "--lock", lock) == (2, "", message)
 
@@ -61,12 +74,21 @@ def test_python_that_is_not_a_python(capsys: pytest.CaptureFixture[str], tmp_pat
     fake.chmod(0o755)
     lock = data_file("requirements", "pip-compile-hashes.txt")
     assert cli(capsys, "validate", "-p", fake, "--lock", lock) == (
-        2, "", f"tether: error: {fake}: did not answer as a Python 3.8+ interpreter does\n")  # fmt: skip
+        2,
+        "",
+        f"tether: error: {fake}: did not answer as a Python 3.8+ interpreter does\n",
+    )
     assert cli(capsys, "validate", "-p", tmp_path / "none", "--lock", lock) == (
-        2, "", f"tether: error: {tmp_path / 'none'}: no such file; expected a Python interpreter\n")  # fmt: skip
+        2,
+        "",
+        f"tether: error: {tmp_path / 'none'}: no such file; expected a Python interpreter\n",
+    )
     fake.write_text("#!/bin/sh\necho boom >&2; exit 3\n")
     assert cli(capsys, "validate", "-p", fake, "--lock", lock) == (
-        2, "", f"tether: error: {fake}: exited with 3 (boom); expected a Python 3.8+ interpreter\n")  # fmt: skip
+        2,
+        "",
+        f"tether: error: {fake}: exited with 3 (boom); expected a Python 3.8+ interpreter\n",
+    )
 
 
 def venv_with(tmp_path: Path, make_dist: MakeDist) -> Path:

@@ -56,8 +56,15 @@ def test_pip_freeze(make_venv: MakeVenv, tmp_path: Path, python: str) -> None:
 def test_pip_compile_and_pip_sync(make_venv: MakeVenv, tmp_path: Path, python: str) -> None:
     (tmp_path / "requirements.in").write_text("requests==2.32.3\n")
     # pip-compile resolves for its own interpreter; requests' tree is the same on every 3.x.
-    run(tool("pip-compile"), "-q", "--generate-hashes",
-        "-o", "requirements.txt", "requirements.in", cwd=tmp_path)  # fmt: skip
+    run(
+        tool("pip-compile"),
+        "-q",
+        "--generate-hashes",
+        "-o",
+        "requirements.txt",
+        "requirements.in",
+        cwd=tmp_path,
+    )
     venv = make_venv(python=python, seed=True)
     py = venv / "bin" / "python"
     run(tool("pip-sync"), "-q", "--python-executable", py, "requirements.txt", cwd=tmp_path)
@@ -70,8 +77,19 @@ def test_pip_compile_and_pip_sync(make_venv: MakeVenv, tmp_path: Path, python: s
 
 def test_uv_pip_compile_and_sync(make_venv: MakeVenv, tmp_path: Path, python: str) -> None:
     (tmp_path / "requirements.in").write_text("requests==2.32.3\n")
-    run(tool("uv"), "pip", "compile", "-q", "--generate-hashes", "--python", python,
-        "requirements.in", "-o", "requirements.txt", cwd=tmp_path)  # fmt: skip
+    run(
+        tool("uv"),
+        "pip",
+        "compile",
+        "-q",
+        "--generate-hashes",
+        "--python",
+        python,
+        "requirements.in",
+        "-o",
+        "requirements.txt",
+        cwd=tmp_path,
+    )
     venv = make_venv(python=python)
     py = venv / "bin" / "python"
     run(tool("uv"), "pip", "sync", "-q", "--python", py, "requirements.txt", cwd=tmp_path)
@@ -87,8 +105,17 @@ def test_uv_export_pylock_and_sync(make_venv: MakeVenv, tmp_path: Path, python: 
         'dependencies = ["requests==2.32.3"]\n'
     )
     run(tool("uv"), "lock", "-q", "--python", python, cwd=tmp_path, env=clean_env())
-    run(tool("uv"), "export", "-q", "--format", "pylock.toml", "--no-emit-project",
-        "-o", "pylock.toml", cwd=tmp_path)  # fmt: skip
+    run(
+        tool("uv"),
+        "export",
+        "-q",
+        "--format",
+        "pylock.toml",
+        "--no-emit-project",
+        "-o",
+        "pylock.toml",
+        cwd=tmp_path,
+    )
     venv = make_venv(python=python)
     py = venv / "bin" / "python"
     run(tool("uv"), "pip", "sync", "-q", "--python", py, "pylock.toml", cwd=tmp_path)

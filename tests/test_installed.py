@@ -9,11 +9,18 @@ from tether.installed import scan
 def test_reads_dist_info_egg_info_and_direct_url(tmp_path: Path, make_dist: MakeDist) -> None:
     site = tmp_path / "site"
     make_dist(site, "Foo.Bar", "1.0", requires=["six>=1; python_version < '4'"])
-    make_dist(site, "editable-thing", "0.1",
-              direct_url={"url": "file:///src/thing", "dir_info": {"editable": True}})  # fmt: skip
-    make_dist(site, "from-git", "2.0", direct_url={
-        "url": "https://github.example/o/r.git",
-        "vcs_info": {"vcs": "git", "commit_id": "a" * 40, "requested_revision": "main"}})  # fmt: skip
+    make_dist(
+        site, "editable-thing", "0.1", direct_url={"url": "file:///src/thing", "dir_info": {"editable": True}}
+    )
+    make_dist(
+        site,
+        "from-git",
+        "2.0",
+        direct_url={
+            "url": "https://github.example/o/r.git",
+            "vcs_info": {"vcs": "git", "commit_id": "a" * 40, "requested_revision": "main"},
+        },
+    )
     egg = site / "legacy.egg-info"
     egg.mkdir()
     (egg / "PKG-INFO").write_text("Metadata-Version: 1.1\nName: legacy\nVersion: 0.9\n")

@@ -11,10 +11,19 @@ from tether.installed import scan
 from tether.models import Bound, Expectation, Follow, Source
 from tether.validate import validate
 
-ENV = {"python_version": "3.11", "python_full_version": "3.11.7", "sys_platform": "linux",
-       "platform_system": "Linux", "os_name": "posix", "implementation_name": "cpython",
-       "platform_machine": "x86_64", "platform_python_implementation": "CPython",
-       "platform_release": "", "platform_version": "", "implementation_version": "3.11.7"}  # fmt: skip
+ENV = {
+    "python_version": "3.11",
+    "python_full_version": "3.11.7",
+    "sys_platform": "linux",
+    "platform_system": "Linux",
+    "os_name": "posix",
+    "implementation_name": "cpython",
+    "platform_machine": "x86_64",
+    "platform_python_implementation": "CPython",
+    "platform_release": "",
+    "platform_version": "",
+    "implementation_version": "3.11.7",
+}
 
 
 def exp(name: str, spec: str = "", source: Source | None = None) -> Expectation:
@@ -32,8 +41,12 @@ def statuses(records) -> set[tuple[str, str]]:
 @pytest.fixture
 def site(tmp_path: Path, make_dist: MakeDist) -> Path:
     site = tmp_path / "site"
-    make_dist(site, "requests", "2.31.0", requires=["idna<4,>=2.5", "certifi>=2017.4.17",
-                                                    "PySocks!=1.5.7,>=1.5.6; extra == 'socks'"])  # fmt: skip
+    make_dist(
+        site,
+        "requests",
+        "2.31.0",
+        requires=["idna<4,>=2.5", "certifi>=2017.4.17", "PySocks!=1.5.7,>=1.5.6; extra == 'socks'"],
+    )
     make_dist(site, "idna", "3.6")
     make_dist(site, "six", "1.16.0")
     make_dist(site, "pip", "24.0")
@@ -41,8 +54,11 @@ def site(tmp_path: Path, make_dist: MakeDist) -> Path:
 
 
 def test_missing_mismatch_unexpected(site: Path) -> None:
-    records = validate(bound(exp("requests", "==2.31.0"), exp("idna", "==3.7"), exp("certifi", "==2024.2.2")),
-                       scan([str(site)]), environment=ENV)  # fmt: skip
+    records = validate(
+        bound(exp("requests", "==2.31.0"), exp("idna", "==3.7"), exp("certifi", "==2024.2.2")),
+        scan([str(site)]),
+        environment=ENV,
+    )
     assert statuses(records) == {("certifi", "missing"), ("idna", "mismatch"), ("six", "unexpected")}
     (idna,) = [r for r in records if r.name == "idna"]
     assert (idna.installed, idna.expected, idna.detail) == ("3.6", "3.7", "3.6 does not satisfy ==3.7")
@@ -61,11 +77,20 @@ def test_superset_subset_ignore(site: Path) -> None:
 def test_follow_allow_and_check(site: Path, make_dist: MakeDist) -> None:
     installed = scan([str(site)], with_requires=True)
     # Pins that leave transitive dependencies out: what requests requires may be present.
-    assert statuses(validate(bound(exp("requests", "==2.31.0"), exp("six", "==1.16.0"), follow="allow"),
-                             installed, environment=ENV)) == set()  # fmt: skip
+    assert (
+        statuses(
+            validate(
+                bound(exp("requests", "==2.31.0"), exp("six", "==1.16.0"), follow="allow"),
+                installed,
+                environment=ENV,
+            )
+        )
+        == set()
+    )
     # Ranges: what requests requires must be present, as pip check says.
-    assert statuses(validate(bound(exp("requests", ">=2"), exp("six"), follow="check"),
-                             installed, environment=ENV)) == {("certifi", "missing")}  # fmt: skip
+    assert statuses(
+        validate(bound(exp("requests", ">=2"), exp("six"), follow="check"), installed, environment=ENV)
+    ) == {("certifi", "missing")}
     # An extra pulls its own requirements in.
     socks = Expectation(
         name=canonicalize_name("requests"),
@@ -79,8 +104,15 @@ def test_follow_allow_and_check(site: Path, make_dist: MakeDist) -> None:
 
 def test_sources(tmp_path: Path, make_dist: MakeDist) -> None:
     site = tmp_path / "site"
-    make_dist(site, "a", "1.0", direct_url={"url": "https://github.example/o/a.git",
-              "vcs_info": {"vcs": "git", "commit_id": "b" * 40}})  # fmt: skip
+    make_dist(
+        site,
+        "a",
+        "1.0",
+        direct_url={
+            "url": "https://github.example/o/a.git",
+            "vcs_info": {"vcs": "git", "commit_id": "b" * 40},
+        },
+    )
     make_dist(site, "b", "1.0", direct_url={"url": "file:///src/b", "dir_info": {"editable": True}})
     make_dist(site, "c", "1.0")
     installed = scan([str(site)])
@@ -111,9 +143,16 @@ def test_duplicates_shadowed_invalid_leftover(tmp_path: Path, make_dist: MakeDis
     make_dist(first, "attrs", "23.2.0")
     make_dist(first, "broken", None, folder="broken-1.0.dist-info")
     (first / "~ip-24.0.dist-info").mkdir()
-    records = validate(bound(exp("six", "==1.16.0"), exp("attrs"), exp("broken")),
-                       scan([str(first), str(second)]), environment=ENV)  # fmt: skip
-    assert statuses(records) == {("six", "shadowed"), ("attrs", "duplicate"), ("broken", "invalid"),
-                                 ("~ip-24.0", "leftover")}  # fmt: skip
+    records = validate(
+        bound(exp("six", "==1.16.0"), exp("attrs"), exp("broken")),
+        scan([str(first), str(second)]),
+        environment=ENV,
+    )
+    assert statuses(records) == {
+        ("six", "shadowed"),
+        ("attrs", "duplicate"),
+        ("broken", "invalid"),
+        ("~ip-24.0", "leftover"),
+    }
     (six,) = [r for r in records if r.name == "six"]
     assert six.installed == "1.16.0" and six.sites == (str(first), str(second))

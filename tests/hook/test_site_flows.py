@@ -19,8 +19,18 @@ def synced(tmp_path: Path, python: str, fmt: str, pins: str = "requests==2.32.3\
     """A venv synced from a lock of *fmt* (``requirements.txt`` or ``pylock.toml``)."""
     (tmp_path / "requirements.in").write_text(pins)
     lock = tmp_path / fmt
-    run(tool("uv"), "pip", "compile", "-q", "--python", python, "requirements.in", "-o", lock.name,
-        cwd=tmp_path)  # fmt: skip
+    run(
+        tool("uv"),
+        "pip",
+        "compile",
+        "-q",
+        "--python",
+        python,
+        "requirements.in",
+        "-o",
+        lock.name,
+        cwd=tmp_path,
+    )
     venv = tmp_path / ".venv"
     if not venv.exists():
         run(tool("uv"), "venv", "-q", "--python", python, venv)
@@ -94,8 +104,18 @@ def test_lock_change_and_deleted_lock(tmp_path: Path) -> None:
     # A colleague's new pin arrives with a git pull.
     synced_lock = lock.read_text()
     (tmp_path / "requirements.in").write_text("requests==2.32.3\npip\nidna==3.6\n")
-    run(tool("uv"), "pip", "compile", "-q", "--python", python, "requirements.in", "-o", lock.name,
-        cwd=tmp_path)  # fmt: skip
+    run(
+        tool("uv"),
+        "pip",
+        "compile",
+        "-q",
+        "--python",
+        python,
+        "requirements.in",
+        "-o",
+        lock.name,
+        cwd=tmp_path,
+    )
     assert lock.read_text() != synced_lock
     code, out, err = start(py)
     assert (code, out) == (0, "ok\n")
@@ -116,8 +136,18 @@ def test_concurrent_starts_after_lock_change(tmp_path: Path) -> None:
     py, lock = synced(tmp_path, python, "pylock.toml")
     assert tether("site-install", "-p", py, "--lock", lock).returncode == 0
     (tmp_path / "requirements.in").write_text("requests==2.32.3\npip\nidna==3.6\n")
-    run(tool("uv"), "pip", "compile", "-q", "--python", python, "requirements.in", "-o", lock.name,
-        cwd=tmp_path)  # fmt: skip
+    run(
+        tool("uv"),
+        "pip",
+        "compile",
+        "-q",
+        "--python",
+        python,
+        "requirements.in",
+        "-o",
+        lock.name,
+        cwd=tmp_path,
+    )
     with concurrent.futures.ThreadPoolExecutor(32) as pool:
         results = list(pool.map(lambda _: start(py), range(32)))
     for code, out, err in results:

@@ -10,8 +10,9 @@ from tether.sources.pylock import PylockReader
 
 def read(name: str, selection: Selection | None = None):
     path = data_file("pylock", name)
-    return PylockReader().read(path.read_text(), path=path, display=name, target=linux_311(),
-                               selection=selection or Selection())  # fmt: skip
+    return PylockReader().read(
+        path.read_text(), path=path, display=name, target=linux_311(), selection=selection or Selection()
+    )
 
 
 def test_sources_and_markers() -> None:
@@ -21,7 +22,10 @@ def test_sources_and_markers() -> None:
     assert by_name["from-index"].source is not None and by_name["from-index"].source.kind == "index"
     git = by_name["from-git"].source
     assert git is not None and (git.kind, git.commit, git.revision) == (
-        "vcs", "0123456789abcdef0123456789abcdef01234567", "v2.0")  # fmt: skip
+        "vcs",
+        "0123456789abcdef0123456789abcdef01234567",
+        "v2.0",
+    )
     directory = by_name["from-dir"].source
     assert directory is not None and directory.editable
     assert directory.url == str(data_file("pylock") / "src" / "from-dir")
@@ -39,14 +43,18 @@ def test_extras_and_groups() -> None:
 @pytest.mark.parametrize(
     ("name", "message"),
     [
-        ("pylock.unknown-lock-version.toml",
-         "pylock.unknown-lock-version.toml: in 'lock-version': lock-version '2.0' is not supported; "
-         "expected 1.x (PEP 751)"),
-        ("pylock.package-missing-version.toml",
-         "pylock.package-missing-version.toml: Exactly one of vcs, directory, archive must be set if "
-         "sdist and wheels are not set in 'packages[0]'"),
+        (
+            "pylock.unknown-lock-version.toml",
+            "pylock.unknown-lock-version.toml: in 'lock-version': lock-version '2.0' is not supported; "
+            "expected 1.x (PEP 751)",
+        ),
+        (
+            "pylock.package-missing-version.toml",
+            "pylock.package-missing-version.toml: Exactly one of vcs, directory, archive must be set if "
+            "sdist and wheels are not set in 'packages[0]'",
+        ),
     ],
-)  # fmt: skip
+)
 def test_invalid(name: str, message: str) -> None:
     with pytest.raises(BoundError) as exc:
         read(name)

@@ -10,8 +10,9 @@ from tether.sources.pyproject import PyprojectReader
 
 def read(name: str, selection: Selection | None = None):
     path = data_file("pyproject", name)
-    return PyprojectReader().read(path.read_text(), path=path, display=name, target=linux_311(),
-                                  selection=selection or Selection())  # fmt: skip
+    return PyprojectReader().read(
+        path.read_text(), path=path, display=name, target=linux_311(), selection=selection or Selection()
+    )
 
 
 def names(bound) -> list[str]:
@@ -38,15 +39,24 @@ def test_groups_with_include_group() -> None:
 @pytest.mark.parametrize(
     ("name", "selection", "message"),
     [
-        ("pyproject.groups.toml", Selection(extras=("nope",)),
-         "pyproject.groups.toml: in 'project.optional-dependencies': no extra 'nope' (it has: all, cli)"),
-        ("pyproject.groups.toml", Selection(groups=("nope",)),
-         "pyproject.groups.toml: in 'dependency-groups': no dependency group 'nope' (it has: dev, test)"),
-        ("pyproject.dynamic.toml", Selection(),
-         "pyproject.dynamic.toml: in 'project.dynamic': [project].dependencies is dynamic; "
-         "validate against a lock file instead"),
+        (
+            "pyproject.groups.toml",
+            Selection(extras=("nope",)),
+            "pyproject.groups.toml: in 'project.optional-dependencies': no extra 'nope' (it has: all, cli)",
+        ),
+        (
+            "pyproject.groups.toml",
+            Selection(groups=("nope",)),
+            "pyproject.groups.toml: in 'dependency-groups': no dependency group 'nope' (it has: dev, test)",
+        ),
+        (
+            "pyproject.dynamic.toml",
+            Selection(),
+            "pyproject.dynamic.toml: in 'project.dynamic': [project].dependencies is dynamic; "
+            "validate against a lock file instead",
+        ),
     ],
-)  # fmt: skip
+)
 def test_errors(name: str, selection: Selection, message: str) -> None:
     with pytest.raises(BoundError) as exc:
         read(name, selection)

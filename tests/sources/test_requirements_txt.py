@@ -12,8 +12,9 @@ from tether.target import Target
 
 
 def read(path: Path, target: Target | None = None):
-    return RequirementsReader().read("", path=path, display=str(path), target=target or linux_311(),
-                                     selection=Selection())  # fmt: skip
+    return RequirementsReader().read(
+        "", path=path, display=str(path), target=target or linux_311(), selection=Selection()
+    )
 
 
 def pins(bound) -> dict[str, str]:
@@ -40,17 +41,28 @@ def test_universal_markers_follow_the_target() -> None:
     path = data_file("requirements", "uv-pip-compile-universal.txt")
     assert set(pins(read(path))) == {"click", "iniconfig", "packaging", "pluggy", "pytest"}
     data = linux_311()
-    old = Target.from_query({**_raw(data), "markers": {**data.markers, "python_full_version": "3.9.1",
-                                                        "python_version": "3.9"}})  # fmt: skip
+    old = Target.from_query(
+        {**_raw(data), "markers": {**data.markers, "python_full_version": "3.9.1", "python_version": "3.9"}}
+    )
     assert {"exceptiongroup", "tomli"} <= set(pins(read(path, old)))
     assert read(path).repair.startswith("uv pip sync ")
 
 
 def _raw(t: Target) -> dict[str, object]:
-    return {"executable": t.executable, "prefix": t.prefix, "venv": t.venv, "sites": list(t.sites),
-            "user_site": t.user_site, "purelib": t.purelib, "markers": t.markers,
-            "version": list(t.version), "implementation": t.implementation, "soabi": t.soabi,
-            "abiflags": t.abiflags, "gil_disabled": t.gil_disabled}  # fmt: skip
+    return {
+        "executable": t.executable,
+        "prefix": t.prefix,
+        "venv": t.venv,
+        "sites": list(t.sites),
+        "user_site": t.user_site,
+        "purelib": t.purelib,
+        "markers": t.markers,
+        "version": list(t.version),
+        "implementation": t.implementation,
+        "soabi": t.soabi,
+        "abiflags": t.abiflags,
+        "gil_disabled": t.gil_disabled,
+    }
 
 
 def test_nested_files_constraints_and_markers() -> None:
@@ -88,18 +100,24 @@ def test_direct_urls_and_editables() -> None:
 def test_continuation_and_comments() -> None:
     text = "a==1 \\\n  --hash=sha256:x \\\n  --hash=sha256:y\n# c\n\nb==2  # trailing\nc @ https://h/x#frag\n"
     assert list(_logical_lines(text)) == [
-        (1, "a==1 --hash=sha256:x --hash=sha256:y"), (6, "b==2"), (7, "c @ https://h/x#frag"),
-    ]  # fmt: skip
+        (1, "a==1 --hash=sha256:x --hash=sha256:y"),
+        (6, "b==2"),
+        (7, "c @ https://h/x#frag"),
+    ]
 
 
 @pytest.mark.parametrize(
     ("name", "message"),
     [
-        pytest.param("invalid-line.txt", ":2: invalid requirement 'requests = = 2': Expected semicolon "
-                     "(after name with no version specifier) or end", id="invalid-pep508"),
+        pytest.param(
+            "invalid-line.txt",
+            ":2: invalid requirement 'requests = = 2': Expected semicolon "
+            "(after name with no version specifier) or end",
+            id="invalid-pep508",
+        ),
         pytest.param("unknown-option.txt", ":2: unknown option '-Z'", id="unknown-option"),
     ],
-)  # fmt: skip
+)
 def test_bad_lines(name: str, message: str) -> None:
     path = data_file("requirements", name)
     with pytest.raises(BoundError) as exc:

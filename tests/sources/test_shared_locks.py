@@ -32,8 +32,9 @@ def select(relpath: str, selection: Selection | None = None) -> int:
     path = SHARED_LOCKS / relpath
     if not path.exists():
         pytest.skip(f"{path} is not present")
-    bound = reader_for(path).read(read_text(path), path=path, display=relpath, target=linux_311(),
-                                  selection=selection or Selection())  # fmt: skip
+    bound = reader_for(path).read(
+        read_text(path), path=path, display=relpath, target=linux_311(), selection=selection or Selection()
+    )
     return len(bound.expectations)
 
 

@@ -51,9 +51,23 @@ _MARK = "# written by tether site-install; removed by tether site-uninstall\n"
 #: Matched exactly against a script's base name (version digits stripped: ``pip3.11``)
 #: or a ``-m`` module's top-level name.
 DEFAULT_EXEMPT = (
-    "pip", "uv", "uvx", "poetry", "pipenv", "pdm", "pip-sync", "pip-compile", "piptools",
-    "tether", "ensurepip", "venv", "virtualenv", "pipx", "conda", "pixi",
-)  # fmt: skip
+    "pip",
+    "uv",
+    "uvx",
+    "poetry",
+    "pipenv",
+    "pdm",
+    "pip-sync",
+    "pip-compile",
+    "piptools",
+    "tether",
+    "ensurepip",
+    "venv",
+    "virtualenv",
+    "pipx",
+    "conda",
+    "pixi",
+)
 
 Mode = Literal["warn", "exit"]
 
@@ -138,9 +152,14 @@ def _lines(records: Sequence[Record]) -> list[tuple[str, str, str | None, str | 
 
 
 def _build_state(
-    checked: Checked, options: CheckOptions, *, mode: Mode, exit_code: int, exempt: Sequence[str],
+    checked: Checked,
+    options: CheckOptions,
+    *,
+    mode: Mode,
+    exit_code: int,
+    exempt: Sequence[str],
     refresh: list[str],
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     bound = checked.bound
     target = checked.target
     expected: dict[str, tuple[str | None, tuple[str | bool, ...] | None]] = {}
@@ -201,9 +220,14 @@ def _precompile(python: str, package: Path) -> None:
 
 
 def install(
-    options: CheckOptions, *, mode: Mode = "warn", exit_code: int = 1,
-    exempt: Sequence[str] = DEFAULT_EXEMPT, force: bool = False, refresh_args: Sequence[str] = (),
-) -> tuple[Checked, HookPaths]:  # fmt: skip
+    options: CheckOptions,
+    *,
+    mode: Mode = "warn",
+    exit_code: int = 1,
+    exempt: Sequence[str] = DEFAULT_EXEMPT,
+    force: bool = False,
+    refresh_args: Sequence[str] = (),
+) -> tuple[Checked, HookPaths]:
     """Validate the environment and install (or refresh) the start-up check in it.
 
     Idempotent: running it again rewrites tether's own files only.

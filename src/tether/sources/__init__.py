@@ -45,8 +45,15 @@ FORMATS: tuple[tuple[str, Callable[[str], bool], str], ...] = (
     ("requirements", lambda name: True, "tether.sources.requirements_txt:RequirementsReader"),
 )
 
-_DETECT_ORDER = ("uv.lock", "poetry.lock", "Pipfile.lock", "pixi.lock", "pylock.toml",
-                 "requirements.txt", "pyproject.toml")  # fmt: skip
+_DETECT_ORDER = (
+    "uv.lock",
+    "poetry.lock",
+    "Pipfile.lock",
+    "pixi.lock",
+    "pylock.toml",
+    "requirements.txt",
+    "pyproject.toml",
+)
 
 
 def detect(directory: Path) -> Path:

@@ -55,8 +55,14 @@ def resolve_groups(table: dict[str, Any], groups: Iterable[str], display: str) -
         # packaging collects every problem of a table; the first one is named.
         first = group.exceptions[0]
         raise BoundError(display, f"invalid dependency groups: {first}", key="dependency-groups") from group
-    except (CyclicDependencyGroup, DuplicateGroupNames, InvalidDependencyGroupObject,
-            InvalidRequirement, TypeError, ValueError) as e:  # fmt: skip
+    except (
+        CyclicDependencyGroup,
+        DuplicateGroupNames,
+        InvalidDependencyGroupObject,
+        InvalidRequirement,
+        TypeError,
+        ValueError,
+    ) as e:
         raise BoundError(display, f"invalid dependency groups: {e}", key="dependency-groups") from e
     return result
 

@@ -67,10 +67,23 @@ _BOOTSTRAP: frozenset[NormalizedName] = frozenset(
     NormalizedName(n) for n in ("setuptools", "wheel", "distribute")
 )
 _IGNORED_OPTIONS = {
-    "-i", "--index-url", "--extra-index-url", "-f", "--find-links", "--trusted-host",
-    "--no-binary", "--only-binary", "--prefer-binary", "--use-feature", "--no-index",
-    "--pre", "--require-hashes", "--no-deps", "--progress-bar", "--config-settings",
-}  # fmt: skip
+    "-i",
+    "--index-url",
+    "--extra-index-url",
+    "-f",
+    "--find-links",
+    "--trusted-host",
+    "--no-binary",
+    "--only-binary",
+    "--prefer-binary",
+    "--use-feature",
+    "--no-index",
+    "--pre",
+    "--require-hashes",
+    "--no-deps",
+    "--progress-bar",
+    "--config-settings",
+}
 _REQ_OPTIONS = ("--hash", "--config-settings", "--global-option", "--install-option")
 
 
@@ -161,13 +174,23 @@ class _Parser:
         elif option in {"-e", "--editable"}:
             if not value:
                 raise BoundError(display, f"{option} needs a path or URL", line=number)
-            self._direct(value.split()[0].strip("'\""), path, display, number, editable=True,
-                         constraint=constraint)  # fmt: skip
+            self._direct(
+                value.split()[0].strip("'\""), path, display, number, editable=True, constraint=constraint
+            )
         elif option not in _IGNORED_OPTIONS:
             raise BoundError(display, f"unknown option {option!r}", line=number)
 
-    def _direct(self, url: str, path: Path, display: str, number: int, *, editable: bool,
-                constraint: bool, marker_ok: bool = True) -> None:  # fmt: skip
+    def _direct(
+        self,
+        url: str,
+        path: Path,
+        display: str,
+        number: int,
+        *,
+        editable: bool,
+        constraint: bool,
+        marker_ok: bool = True,
+    ) -> None:
         source = source_from_url(url, path.parent, editable=editable)
         name, version = name_from_url(url, source, display, number)
         if constraint or not marker_ok:
@@ -193,8 +216,9 @@ class _Parser:
             ok = True
             if marker.strip():
                 ok = self._marker_holds(f"x; {marker}", display, number)
-            self._direct(url.strip(), path, display, number, editable=False,
-                         constraint=constraint, marker_ok=ok)  # fmt: skip
+            self._direct(
+                url.strip(), path, display, number, editable=False, constraint=constraint, marker_ok=ok
+            )
             return
         try:
             req = Requirement(text)
@@ -248,8 +272,13 @@ class RequirementsReader:
         for exp in parser.expectations:
             limit = parser.constraints.get(exp.name)
             if limit is not None:
-                exp = Expectation(name=exp.name, specifier=exp.specifier & limit,
-                                  source=exp.source, extras=exp.extras, origin=exp.origin)  # fmt: skip
+                exp = Expectation(
+                    name=exp.name,
+                    specifier=exp.specifier & limit,
+                    source=exp.source,
+                    extras=exp.extras,
+                    origin=exp.origin,
+                )
             expectations.append(exp)
         follow: Follow = "allow" if all(pinned(e) for e in expectations) else "check"
         return Bound(
