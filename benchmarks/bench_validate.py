@@ -3,7 +3,8 @@
 Side by side in one run: ``tether validate`` cold (``--no-cache``), right after a change
 to the environment (its result cache misses, its interpreter cache holds) and with
 nothing changed (answered from its stamp-checked result cache), ``fetter validate`` (its
-cache off, and with its default 120 s time-based cache) and ``uv pip sync --check``. Prints medians and ratios.
+cache off, and with its default 120 s time-based cache) and ``uv pip sync --check``.
+Prints medians and ratios.
 
     python benchmarks/bench_validate.py [--runs N]
 """
