@@ -30,13 +30,14 @@ from __future__ import annotations
 import os
 import re
 import shlex
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 
 from tether.errors import BoundError
-from tether.models import Bound, Expectation, Follow
+from tether.models import Bound, Expectation, Follow, Source
 from tether.sources._common import (
     VCS_SCHEMES,
     exact,
@@ -232,9 +233,13 @@ class _Parser:
             prior = self.constraints.get(name)
             self.constraints[name] = req.specifier if prior is None else prior & req.specifier
             return
-        self.expectations.append(
-            expectation_from_requirement(req, origin=f"{display}:{number}", base=path.parent)
-        )
+        exp = expectation_from_requirement(req, origin=f"{display}:{number}", base=path.parent)
+        if exp.source is None and pinned(exp):
+            # A pin without a URL is installed from an index: an editable or direct-URL
+            # install of that version is not what the file asks for (uv pip sync would
+            # replace it).
+            exp = replace(exp, source=Source(kind="index"))
+        self.expectations.append(exp)
 
     def _marker_holds(self, text: str, display: str, number: int) -> bool:
         try:

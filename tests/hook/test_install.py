@@ -1,0 +1,168 @@
+"""Install, uninstall and status of the start-up check, and its behaviour at start, in real
+venvs with hand-written .dist-info folders (no network)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import MakeDist, clean_env, run, site_packages, tether
+from tether.hook.install import PTH_NAME, START_NAME
+
+
+def make(tmp_path: Path, make_dist: MakeDist, folder: str = "proj") -> tuple[Path, Path, Path]:
+    root = tmp_path / folder
+    root.mkdir()
+    venv = root / ".venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True)
+    site = site_packages(venv)
+    make_dist(site, "six", "1.16.0")
+    make_dist(site, "idna", "3.6")
+    lock = root / "requirements.txt"
+    lock.write_text("six==1.16.0\nidna==3.6\n")
+    return venv / "bin" / "python", site, lock
+
+
+def start(py: Path, *args: str, **env: str) -> tuple[int, str, str]:
+    proc = run(py, *(args or ("-c", "print('ok')")), check=False, env=clean_env(**env))
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def test_files_written_idempotent_and_removed(tmp_path: Path, make_dist: MakeDist) -> None:
+    py, site, lock = make(tmp_path, make_dist)
+    before = sorted(os.listdir(site))
+    assert tether("site-install", "-p", py, "--lock", lock).returncode == 0
+    once = sorted(os.listdir(site))
+    assert set(once) - set(before) == {PTH_NAME, START_NAME, "_tether_hook"}
+    assert (site / PTH_NAME).read_text(encoding="utf-8").splitlines()[
+        -1
+    ] == "import _tether_hook; _tether_hook.run()"
+    assert (site / START_NAME).read_text(encoding="utf-8").splitlines()[-1] == "_tether_hook:run"
+    assert tether("site-install", "-p", py, "--lock", lock).returncode == 0
+    assert sorted(os.listdir(site)) == once
+    assert start(py) == (0, "ok\n", "")
+    status = tether("site-status", "-p", py)
+    assert status.returncode == 0 and "last result: valid" in status.stdout and str(lock) in status.stdout
+    assert tether("site-uninstall", "-p", py).returncode == 0
+    assert sorted(os.listdir(site)) == before
+    again = tether("site-uninstall", "-p", py)
+    assert again.returncode == 0 and "nothing to do" in again.stdout
+    assert tether("site-status", "-p", py).returncode == 1
+
+
+def test_foreign_files_are_never_overwritten(tmp_path: Path, make_dist: MakeDist) -> None:
+    py, site, lock = make(tmp_path, make_dist)
+    foreign = site / PTH_NAME
+    foreign.write_text("import something_else\n")
+    proc = tether("site-install", "-p", py, "--lock", lock)
+    assert proc.returncode == 2
+    assert (
+        proc.stderr == f"tether: error: {foreign}: exists and was not written by tether; not overwriting it\n"
+    )
+    assert foreign.read_text() == "import something_else\n"
+    assert not (site / "_tether_hook").exists()
+
+
+def test_drift_is_seen_at_the_next_start(tmp_path: Path, make_dist: MakeDist) -> None:
+    py, site, lock = make(tmp_path, make_dist)
+    assert (
+        tether("site-install", "-p", py, "--lock", lock, "--on-drift", "exit", "--exit-code", "7").returncode
+        == 0
+    )
+    assert start(py) == (0, "ok\n", "")
+    make_dist(site, "stray", "1.0")
+    code, out, err = start(py)
+    assert (code, out) == (7, "")
+    assert "stray" in err and "1.0 installed, not in the lock" in err and "Traceback" not in err
+    # One start of a drifted env prints one block, although CPython reads the .pth twice.
+    assert err.count("has drifted") == 1
+    # A reinstall from another source at the same version is drift too.
+    import shutil
+
+    shutil.rmtree(site / "stray-1.0.dist-info")
+    assert start(py) == (0, "ok\n", "")
+    shutil.rmtree(site / "six-1.16.0.dist-info")
+    make_dist(
+        site, "six", "1.16.0", direct_url={"url": "file:///elsewhere/six", "dir_info": {"editable": True}}
+    )
+    code, _, err = start(py)
+    assert code == 7 and "six" in err and "other source" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "checked"),
+    [
+        pytest.param(("-c", "print('ok')"), True, id="python -c"),
+        pytest.param(("pipeline.py",), True, id="a script named like pip"),
+        pytest.param(("uvicorn.py",), True, id="a script named like uv"),
+        pytest.param(("-m", "pip", "--version"), False, id="python -m pip"),
+        pytest.param(("-I", "-c", "print('ok')"), False, id="an installer's isolated query"),
+    ],
+)
+def test_repair_tools_are_exempt_by_exact_name(
+    tmp_path: Path, make_dist: MakeDist, argv: tuple[str, ...], checked: bool
+) -> None:
+    py, site, lock = make(tmp_path, make_dist)
+    make_dist(site, "pip", "24.0")
+    (site / "pip").mkdir()
+    (site / "pip" / "__main__.py").write_text("print('pip 24.0')\n")
+    for name in ("pipeline.py", "uvicorn.py"):
+        (tmp_path / name).write_text("print('ok')\n")
+    assert tether("site-install", "-p", py, "--lock", lock, "--on-drift", "exit").returncode == 0
+    make_dist(site, "stray", "1.0")
+    proc = run(py, *argv, cwd=tmp_path, check=False, env=clean_env())
+    assert (proc.returncode != 0) is checked, proc.stderr
+    assert ("stray" in proc.stderr) is checked
+
+
+def test_odd_characters_in_paths(tmp_path: Path, make_dist: MakeDist) -> None:
+    py, site, _ = make(tmp_path, make_dist, folder='it\'s a "dir" ü')
+    lock = py.parent.parent.parent / "lock's\nname ü.txt"
+    lock.write_text("six==1.16.0\nidna==3.6\n")
+    assert tether("site-install", "-p", py, "--lock", lock).returncode == 0
+    assert start(py) == (0, "ok\n", "")
+    make_dist(site, "stray", "1.0")
+    code, out, err = start(py)
+    assert (code, out) == (0, "ok\n") and "stray" in err and "Traceback" not in err
+    # A path with a newline is shown quoted, so every message stays one line per item.
+    assert repr(str(lock)) in err
+    lock.unlink()
+    code, out, err = start(py)
+    assert (code, out) == (0, "ok\n") and len(err.splitlines()) == 1 and "is gone" in err
+
+
+def test_corrupt_state_gives_one_line(tmp_path: Path, make_dist: MakeDist) -> None:
+    py, site, lock = make(tmp_path, make_dist)
+    assert tether("site-install", "-p", py, "--lock", lock).returncode == 0
+    (site / "_tether_hook" / "state.marshal").write_bytes(b"\x00garbage")
+    code, out, err = start(py)
+    assert (code, out) == (0, "ok\n")
+    assert len(err.splitlines()) == 1 and err.startswith("tether: cannot read its start-up data")
+
+
+def test_skip_variable(tmp_path: Path, make_dist: MakeDist) -> None:
+    py, site, lock = make(tmp_path, make_dist)
+    assert tether("site-install", "-p", py, "--lock", lock, "--on-drift", "exit").returncode == 0
+    make_dist(site, "stray", "1.0")
+    assert start(py, TETHER_SKIP="1") == (0, "ok\n", "")
+    code, _, err = start(py)
+    assert code == 1 and "TETHER_SKIP=1" in err
+
+
+def test_pyproject_ranges_are_judged_by_tether(tmp_path: Path, make_dist: MakeDist) -> None:
+    """A bound with ranges needs packaging: on a change the hook asks tether once."""
+    py, site, _ = make(tmp_path, make_dist)
+    pyproject = py.parent.parent.parent / "pyproject.toml"
+    pyproject.write_text('[project]\nname = "proj"\nversion = "1"\ndependencies = ["six>=1.10", "idna>=3"]\n')
+    assert tether("site-install", "-p", py, "--lock", pyproject).returncode == 0
+    assert start(py) == (0, "ok\n", "")
+    import shutil
+
+    shutil.rmtree(site / "six-1.16.0.dist-info")
+    make_dist(site, "six", "1.9.0")
+    code, out, err = start(py)
+    assert (code, out) == (0, "ok\n") and "six" in err and "1.9.0" in err
