@@ -29,7 +29,7 @@ def cli(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str
         pytest.param(
             str(data_file("bad")),
             f"tether: error: {data_file('bad')}: no bound file found here "
-            "(looked for pylock.toml, requirements.txt, pyproject.toml)\n",
+            "(looked for uv.lock, poetry.lock, Pipfile.lock, pixi.lock, pylock.toml, requirements.txt, pyproject.toml)\n",
             id="directory",
         ),
         pytest.param(

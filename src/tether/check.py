@@ -43,6 +43,13 @@ class Checked:
     stamps: list[tuple[str, object]] = field(default_factory=list)
 
 
+def replace_dists(installed: Installed, rescanned: Installed) -> Installed:
+    """*installed* with the distributions of a second scan (conda records kept)."""
+    from dataclasses import replace
+
+    return replace(installed, dists=rescanned.dists, leftovers=rescanned.leftovers)
+
+
 def check(options: CheckOptions) -> Checked:
     """Validate the target's environment against its bound.
 
@@ -60,6 +67,12 @@ def check(options: CheckOptions) -> Checked:
     env_stamps = take_stamps([*target.sites, target.executable, os.path.join(target.prefix, "pyvenv.cfg")])
     bound = load_bound(options.lock, target, options.selection)
     installed = scan(target.sites, with_requires=bound.follow == "check")
+    if bound.conda:
+        from dataclasses import replace
+
+        from tether.installed import scan_conda
+
+        installed = replace(installed, conda=scan_conda(target.prefix))
 
     def run() -> tuple[Record, ...]:
         return validate(
@@ -74,7 +87,7 @@ def check(options: CheckOptions) -> Checked:
     records = run()
     if bound.follow == "allow" and any(r.status == "unexpected" for r in records):
         # Only now is Requires-Dist worth reading: it may excuse what pins left out.
-        installed = scan(target.sites, with_requires=True)
+        installed = replace_dists(installed, scan(target.sites, with_requires=True))
         records = run()
     report = Report(
         bound=bound.path,

@@ -192,6 +192,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from tether.formats import CsvFormatter, Formatter, JsonFormatter, TextFormatter
 
     checked = check(_check_options(args))
+    for note in checked.bound.notes:
+        sys.stderr.write(f"tether: note: {note}\n")
     formatter: Formatter
     if args.format == "json":
         formatter = JsonFormatter()

@@ -22,12 +22,12 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from tether.hook._startup_recheck import read_headers
-from tether.models import Installed, InstalledDist, Leftover, Source
+from tether.models import CondaRecord, Installed, InstalledDist, Leftover, Source
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-__all__ = ["scan", "source_from_direct_url"]
+__all__ = ["scan", "scan_conda", "source_from_direct_url"]
 
 _SUFFIXES = (".dist-info", ".egg-info")
 
@@ -147,3 +147,33 @@ def scan(sites: Iterable[str], *, with_requires: bool = False) -> Installed:
             elif entry.endswith(_SUFFIXES):
                 dists.append(_read_dist(site, entry, with_requires=with_requires))
     return Installed(sites=sites, dists=tuple(dists), leftovers=tuple(leftovers))
+
+
+def scan_conda(prefix: str) -> tuple[CondaRecord, ...]:
+    """Read a conda environment's ``conda-meta/*.json`` records (none if it has no such folder).
+
+    A record that cannot be read is skipped: conda itself would not know that package.
+    """
+    meta = os.path.join(prefix, "conda-meta")
+    try:
+        entries = sorted(e for e in os.listdir(meta) if e.endswith(".json"))
+    except OSError:
+        return ()
+    records = []
+    for entry in entries:
+        path = os.path.join(meta, entry)
+        try:
+            with open(path, encoding="utf-8") as f:
+                data = json.load(f)
+            name, version = str(data["name"]), str(data["version"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        owns = {
+            os.path.join(prefix, os.path.dirname(f))
+            for f in data.get("files", [])
+            if isinstance(f, str) and os.path.dirname(f).endswith((".dist-info", ".egg-info"))
+        }
+        records.append(
+            CondaRecord(name=canonicalize_name(name), version=version, path=path, owns=frozenset(owns))
+        )
+    return tuple(records)

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 __all__ = [
     "STATUSES",
     "Bound",
+    "CondaRecord",
     "Expectation",
     "Follow",
     "Installed",
@@ -176,6 +177,10 @@ class Bound:
     repair: str = ""
     #: Every local file the bound was read from (nested and companion files included).
     files: tuple[str, ...] = ()
+    #: Things the user should know about how the bound was read (an assumed default).
+    notes: tuple[str, ...] = ()
+    #: Conda packages (pixi.lock), checked against the environment's ``conda-meta``.
+    conda: tuple[Expectation, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -208,12 +213,26 @@ class Leftover:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class CondaRecord:
+    """One ``conda-meta/*.json`` record of a conda environment."""
+
+    name: NormalizedName
+    version: str
+    #: The record file.
+    path: str
+    #: The ``.dist-info`` folders (absolute paths) this package installed.
+    owns: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Installed:
     """Everything found in the target's site directories, in import order."""
 
     sites: tuple[str, ...]
     dists: tuple[InstalledDist, ...]
     leftovers: tuple[Leftover, ...] = ()
+    #: conda-meta records, read only for a bound with conda packages.
+    conda: tuple[CondaRecord, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict, deque
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from packaging.utils import NormalizedName, canonicalize_name
@@ -128,6 +129,57 @@ def _installed_records(
     return winners, records
 
 
+def _conda_records(
+    bound: Bound, installed: Installed, *, subset: bool, superset: bool, ignored: set[NormalizedName]
+) -> list[Record]:
+    """Conda packages (pixi.lock) against the environment's conda-meta records."""
+    if not bound.conda:
+        return []
+    have = {r.name: r for r in installed.conda}
+    out: list[Record] = []
+    for exp in bound.conda:
+        record = have.get(exp.name)
+        if exp.name in ignored:
+            continue
+        if record is None:
+            if not subset:
+                out.append(
+                    Record(
+                        name=exp.name,
+                        status="missing",
+                        installed=None,
+                        expected=describe_expectation(exp),
+                        detail="conda package",
+                    )
+                )
+        elif not exp.specifier.contains(record.version, prereleases=True):
+            out.append(
+                Record(
+                    name=exp.name,
+                    status="mismatch",
+                    installed=record.version,
+                    expected=describe_expectation(exp),
+                    sites=(record.path,),
+                    detail="conda package",
+                )
+            )
+    if not superset:
+        wanted = {e.name for e in bound.conda} | ignored
+        out.extend(
+            Record(
+                name=r.name,
+                status="unexpected",
+                installed=r.version,
+                expected=None,
+                sites=(r.path,),
+                detail="conda package",
+            )
+            for r in installed.conda
+            if r.name not in wanted
+        )
+    return out
+
+
 def validate(
     bound: Bound,
     installed: Installed,
@@ -146,6 +198,10 @@ def validate(
     :param ignore: names neither checked nor reported.
     """
     ignored = {canonicalize_name(n) for n in ignore}
+    if installed.conda or bound.conda:
+        # What conda installed is compared with the conda records below, not here.
+        owned = {p for record in installed.conda for p in record.owns}
+        installed = replace(installed, dists=tuple(d for d in installed.dists if d.path not in owned))
     winners, records = _installed_records(installed)
     expected: dict[NormalizedName, Expectation] = {}
     for exp in bound.expectations:
@@ -205,5 +261,6 @@ def validate(
             for name, dist in winners.items()
             if name not in allowed
         )
+    records.extend(_conda_records(bound, installed, subset=subset, superset=superset, ignored=ignored))
     order = {status: i for i, status in enumerate(STATUSES)}
     return tuple(sorted(records, key=lambda r: (order[r.status], r.name)))

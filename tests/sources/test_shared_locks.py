@@ -3,12 +3,16 @@ packages selected for Linux x86_64 / CPython 3.11 with the tool's defaults is pi
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from tests.conftest import SHARED_LOCKS, linux_311
 from tether.errors import BoundError
+from tether.models import Bound
 from tether.sources import Selection, reader_for
 from tether.sources._common import read_text
+from tether.target import Target
 
 CASES = [
     ("pip-compile/freedomofpress__securedrop/admin/requirements.txt", 16),
@@ -25,17 +29,40 @@ CASES = [
     ("pylock/Five-Colleges-Incorporated__ldlite/pylock.toml", 16),
     # pipenv's pylock puts every default package in the unmarked "default" group.
     ("pylock/pypa__pipenv/pylock.toml", 1),
+    ("pylock/pypa__pipenv/Pipfile.lock", 10),
+    # uv.lock: the same counts as `uv export --frozen` evaluated for Linux / 3.11.
+    ("uv-lock/pallets__flask/uv.lock", 46),
+    ("uv-lock/PrefectHQ__fastmcp/uv.lock", 159),
+    # poetry.lock: `poetry export --with <non-optional groups>`, plus the root project.
+    ("poetry-lock/Davidy22__SkunkBooth/poetry.lock", 39),
+    ("poetry-lock/python-poetry__poetry/poetry.lock", 73),
+    ("poetry-lock/sdispater__pendulum/poetry.lock", 56),
+    ("pipfile-lock/ONSdigital__eq-survey-runner/Pipfile.lock", 81),
+    ("pipfile-lock/bridgecrewio__checkov/Pipfile.lock", 95),
+    ("pipfile-lock/psf__requests-html/Pipfile.lock", 22),
+    # pixi.lock: PyPI packages here, conda packages in test_pixi_conda_counts.
+    ("pixi-lock/2986002971__ACT/pixi.lock", 1),
+    ("pixi-lock/43ravens__NEMO_Nowcast/pixi.lock", 1),
+    ("pixi-lock/prefix-dev__pixi/examples/pypi-source-deps/pixi.lock", 22),
 ]
 
 
-def select(relpath: str, selection: Selection | None = None) -> int:
+def bound_of(relpath: str, selection: Selection | None = None, target: Target | None = None) -> Bound:
     path = SHARED_LOCKS / relpath
     if not path.exists():
         pytest.skip(f"{path} is not present")
-    bound = reader_for(path).read(
-        read_text(path), path=path, display=relpath, target=linux_311(), selection=selection or Selection()
+    reader = reader_for(path)
+    return reader.read(
+        read_text(path),
+        path=path,
+        display=relpath,
+        target=target or linux_311(),
+        selection=selection or Selection(),
     )
-    return len(bound.expectations)
+
+
+def select(relpath: str, selection: Selection | None = None) -> int:
+    return len(bound_of(relpath, selection).expectations)
 
 
 @pytest.mark.parametrize(("relpath", "count"), CASES, ids=[c[0] for c in CASES])
@@ -53,3 +80,55 @@ def test_pylock_for_other_environments_is_refused() -> None:
     assert str(exc.value).endswith(
         "Provided environment does not satisfy any of the environments specified in the lock file"
     )
+
+
+@pytest.mark.parametrize(
+    ("relpath", "count"),
+    [
+        ("pixi-lock/2986002971__ACT/pixi.lock", 344),
+        ("pixi-lock/43ravens__NEMO_Nowcast/pixi.lock", 53),
+        ("pixi-lock/prefix-dev__pixi/examples/pypi-source-deps/pixi.lock", 24),
+    ],
+)
+def test_pixi_conda_counts(relpath: str, count: int) -> None:
+    assert len(bound_of(relpath).conda) == count
+
+
+def test_pixi_other_environment() -> None:
+    default = bound_of("pixi-lock/43ravens__NEMO_Nowcast/pixi.lock")
+    test_env = bound_of("pixi-lock/43ravens__NEMO_Nowcast/pixi.lock", Selection(environment="test"))
+    assert len(test_env.conda) > len(default.conda)
+    with pytest.raises(BoundError, match="no environment 'nope'"):
+        bound_of("pixi-lock/43ravens__NEMO_Nowcast/pixi.lock", Selection(environment="nope"))
+
+
+def test_uv_workspace_with_a_virtual_root_on_314() -> None:
+    """The fastapi template needs Python 3.14; uv export counts 78 there."""
+    t = linux_311()
+    t314 = replace(t, markers={**t.markers, "python_version": "3.14", "python_full_version": "3.14.0"})
+    assert (
+        len(bound_of("uv-lock/fastapi__full-stack-fastapi-template/uv.lock", target=t314).expectations) == 78
+    )
+    with pytest.raises(BoundError, match=r"requires Python >=3\.14"):
+        bound_of("uv-lock/fastapi__full-stack-fastapi-template/uv.lock")
+
+
+def test_uv_groups_and_extras() -> None:
+    flask = "uv-lock/pallets__flask/uv.lock"
+    without_dev = select(flask, Selection(no_default_groups=True))
+    assert without_dev < 46
+    assert select(flask, Selection(no_default_groups=True, extras=("async",))) == without_dev + 1
+    assert select(flask, Selection(only_groups=("docs",))) > 10
+    with pytest.raises(BoundError, match="no extra 'nope'"):
+        select(flask, Selection(extras=("nope",)))
+
+
+def test_poetry_groups() -> None:
+    poetry = "poetry-lock/python-poetry__poetry/poetry.lock"
+    assert select(poetry, Selection(no_default_groups=True)) < 73
+    with pytest.raises(BoundError, match="no dependency group 'nope'"):
+        select(poetry, Selection(groups=("nope",)))
+
+
+def test_pipfile_develop() -> None:
+    assert select("pipfile-lock/psf__requests-html/Pipfile.lock", Selection(groups=("dev",))) > 22

@@ -40,6 +40,10 @@ def _is_pylock(name: str) -> bool:
 #: Every format: its matcher on the file name, and its reader (imported only when used,
 #: since each pulls in its own parser). The last one is the fallback.
 FORMATS: tuple[tuple[str, Callable[[str], bool], str], ...] = (
+    ("uv.lock", lambda name: name == "uv.lock", "tether.sources.uv_lock:UvLockReader"),
+    ("poetry.lock", lambda name: name == "poetry.lock", "tether.sources.poetry_lock:PoetryLockReader"),
+    ("Pipfile.lock", lambda name: name == "Pipfile.lock", "tether.sources.pipfile_lock:PipfileLockReader"),
+    ("pixi.lock", lambda name: name == "pixi.lock", "tether.sources.pixi_lock:PixiLockReader"),
     ("pylock", _is_pylock, "tether.sources.pylock:PylockReader"),
     ("pyproject", lambda name: name == "pyproject.toml", "tether.sources.pyproject:PyprojectReader"),
     ("requirements", lambda name: True, "tether.sources.requirements_txt:RequirementsReader"),
