@@ -29,6 +29,8 @@ class CheckOptions:
     ignore: frozenset[str] = field(default_factory=lambda: frozenset(DEFAULT_IGNORE))
     #: Reuse what the target interpreter said of itself (see :mod:`tether._cache`).
     use_cache: bool = True
+    #: Seconds allowed for each network or git operation of a remote bound.
+    timeout: float = 30.0
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -59,13 +61,14 @@ def check(options: CheckOptions) -> Checked:
     from tether.formats.interface import Report
     from tether.installed import scan
     from tether.sources import load_bound
+    from tether.sources.remote import is_remote
     from tether.target import query_target
     from tether.validate import validate
 
     target = query_target(options.python, use_cache=options.use_cache)
     # Stamped before they are read: a change made while this runs is seen next time.
     env_stamps = take_stamps([*target.sites, target.executable, os.path.join(target.prefix, "pyvenv.cfg")])
-    bound = load_bound(options.lock, target, options.selection)
+    bound = load_bound(options.lock, target, options.selection, timeout=options.timeout)
     installed = scan(target.sites, with_requires=bound.follow == "check")
     if bound.conda:
         from dataclasses import replace
@@ -98,7 +101,7 @@ def check(options: CheckOptions) -> Checked:
         repair=bound.repair,
     )
     detected_in = [os.getcwd()] if options.lock is None else []
-    if options.lock is not None and os.path.isdir(options.lock):
+    if options.lock is not None and not is_remote(options.lock) and os.path.isdir(options.lock):
         detected_in = [options.lock]
     stamps = env_stamps + take_stamps([*bound.files, *detected_in])
     return Checked(target=target, bound=bound, installed=installed, report=report, stamps=stamps)

@@ -76,6 +76,13 @@ def _add_bound_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--environment", default="default", metavar="NAME", help="the pixi environment (default: %(default)s)"
     )
+    group.add_argument(
+        "--timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="for a URL or git+ bound: seconds allowed per request (default: %(default)s)",
+    )
     rules = parser.add_argument_group("rules")
     rules.add_argument("--superset", action="store_true", help="allow packages the bound does not name")
     rules.add_argument("--subset", action="store_true", help="allow packages the bound names to be absent")
@@ -184,6 +191,7 @@ def _check_options(args: argparse.Namespace) -> CheckOptions:
         subset=args.subset,
         ignore=frozenset(DEFAULT_IGNORE if args.ignore is None else args.ignore),
         use_cache=not getattr(args, "no_cache", False),
+        timeout=args.timeout,
     )
 
 
@@ -204,7 +212,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     out = formatter.format(checked.report)
     code = EXIT_VALID if checked.report.valid else EXIT_DRIFT
     sys.stdout.write(out)
-    if args.argv is not None and "://" not in checked.bound.path:
+    from tether.sources.remote import is_remote
+
+    if args.argv is not None and not is_remote(checked.bound.path):
         from tether import _cache
 
         _cache.store(args.argv, checked.stamps, out, code)
@@ -224,6 +234,8 @@ def _refresh_args(args: argparse.Namespace, options: CheckOptions, python: str, 
         str(args.exit_code),
         "--environment",
         args.environment,
+        "--timeout",
+        str(args.timeout),
     ]
     for flag, values in (
         ("--extra", args.extra),
@@ -261,7 +273,9 @@ def _cmd_site_install(args: argparse.Namespace) -> int:
         from pathlib import Path
 
         lock = str(detect(Path.cwd()))
-    if "://" not in lock:
+    from tether.sources.remote import is_remote
+
+    if not is_remote(lock):
         lock = os.path.abspath(lock)
     checked, paths = install(
         options,

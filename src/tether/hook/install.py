@@ -176,7 +176,9 @@ def _build_state(
         dists = scan(target.sites, with_requires=True).dists
         winners = {d.name: d for d in reversed(dists)}
         optional |= set(expand_closure({e.name: e for e in bound.expectations}, winners, target.markers))
-    lock_is_file = "://" not in bound.path and Path(bound.path).is_file()
+    from tether.sources.remote import is_remote
+
+    lock_is_file = not is_remote(bound.path) and Path(bound.path).is_file()
     return {
         "version": _startup.STATE_VERSION,
         "lock": str(Path(bound.path).resolve()) if lock_is_file else bound.path,

@@ -18,10 +18,12 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 import importlib
+from dataclasses import replace
 
 from tether.errors import BoundError
 from tether.sources._common import read_text
 from tether.sources.interface import BoundReader, Selection
+from tether.sources.remote import fetch, is_remote, workdir
 
 if TYPE_CHECKING:
     from tether.models import Bound
@@ -91,13 +93,25 @@ def reader_for(path: Path) -> BoundReader:
     raise AssertionError(path)  # pragma: no cover - the last format matches everything
 
 
-def load_bound(location: str | None, target: Target, selection: Selection | None = None) -> Bound:
+def load_bound(
+    location: str | None, target: Target, selection: Selection | None = None, *, timeout: float = 30.0
+) -> Bound:
     """Find, read and select a bound for *target*.
 
-    :param location: a file or directory; ``None`` auto-detects in the working directory.
+    :param location: a file or directory, a URL or a ``git+`` repository (see
+        :mod:`tether.sources.remote`); ``None`` auto-detects in the working directory.
+    :param timeout: seconds allowed for each network or git operation.
     :raises BoundError: when it cannot be found or read.
     """
     selection = selection or Selection()
+    if location is not None and is_remote(location):
+        with workdir() as tmp:
+            path = fetch(location, Path(tmp), _DETECT_ORDER, timeout)
+            text = read_text(path, display=location)
+            bound = reader_for(path).read(
+                text, path=path, display=location, target=target, selection=selection
+            )
+            return replace(bound, files=())
     if location is None:
         path = detect(Path.cwd())
         display = path.name
