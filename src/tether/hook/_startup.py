@@ -12,7 +12,8 @@ Design: correct and cheap
 sources) and validates the environment with the full machinery (``packaging``). It
 stores, in ``_tether_hook/state.marshal`` (``marshal``: built in, no import to pay),
 the expectation, the result, and a *stamp* of what the result depends on: the
-``(st_mtime_ns, st_ino)`` of every site directory and of the lock file.
+``(st_mtime_ns, st_ino)`` of every site directory and of the bound's files (the lock and,
+for uv.lock or poetry.lock, the pyproject.toml beside it).
 
 Every installer (pip, uv, poetry, pipenv, conda) adds, removes or replaces a
 ``*.dist-info`` directory when it installs, uninstalls, upgrades, downgrades or
@@ -64,8 +65,10 @@ def stamp(path: "str") -> "tuple[int, int, int] | None":
 
 def stamps(state: "dict[str, object]") -> "tuple[object, ...]":
     """The current stamp of everything the stored result depends on."""
-    lock = stamp(state["lock"]) if state["lock_is_file"] else None
-    return (lock, *[stamp(site) for site in state["sites"]])
+    # The bound's files (the lock first, then companions such as pyproject.toml), as
+    # one item; then each site directory.
+    files = tuple(stamp(f) for f in state["files"])
+    return (files, *[stamp(site) for site in state["sites"]])
 
 
 def load():

@@ -372,7 +372,7 @@ def recheck(fast, state, now):
     """
     global _fast
     _fast = fast
-    if state["lock_is_file"] and now[0] is None:
+    if state["lock_is_file"] and now[0][0] is None:
         _say(
             "tether: lock file {} is gone; this environment is not checked (restore it, or run "
             "`tether site-uninstall -p {}`)\n".format(show(state["lock"]), show(sys.executable))

@@ -183,6 +183,7 @@ def _build_state(
         "version": _startup.STATE_VERSION,
         "lock": str(Path(bound.path).resolve()) if lock_is_file else bound.path,
         "lock_is_file": lock_is_file,
+        "files": [str(Path(f).resolve()) for f in bound.files] if lock_is_file else [],
         "prefix": target.prefix,
         "sites": list(target.sites),
         "expected": expected,

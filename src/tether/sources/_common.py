@@ -33,6 +33,7 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 __all__ = [
+    "SEEDED",
     "VCS_SCHEMES",
     "expectation_from_requirement",
     "load_toml",
@@ -43,6 +44,9 @@ __all__ = [
 ]
 
 VCS_SCHEMES = ("git+", "hg+", "svn+", "bzr+")
+#: virtualenv seeds these into the environments poetry and pipenv create, and neither
+#: tool's sync removes them: they may be present without being locked.
+SEEDED: frozenset[NormalizedName] = frozenset({NormalizedName("setuptools"), NormalizedName("wheel")})
 _ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz", ".tar")
 
 

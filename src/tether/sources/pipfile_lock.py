@@ -21,6 +21,7 @@ from packaging.utils import canonicalize_name
 
 from tether.errors import BoundError
 from tether.models import Bound, Expectation, Source
+from tether.sources._common import SEEDED
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -140,6 +141,7 @@ class PipfileLockReader:
             format=self.format,
             expectations=tuple(expectations.values()),
             follow="none",
+            tolerated=SEEDED,
             repair=" ".join(["pipenv sync", *flags]),
             files=(str(path),),
         )

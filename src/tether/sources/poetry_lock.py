@@ -39,7 +39,7 @@ from packaging.version import InvalidVersion, Version
 
 from tether.errors import BoundError
 from tether.models import Bound, Expectation, Source
-from tether.sources._common import exact, get_table, load_toml, read_text
+from tether.sources._common import SEEDED, exact, get_table, load_toml, read_text
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -410,6 +410,7 @@ class PoetryLockReader:
             format=self.format,
             expectations=tuple(expectations),
             follow="none",
+            tolerated=SEEDED,
             repair=" ".join(["poetry sync", *flags]),
             files=(str(path), str(pyproject_path)),
         )
