@@ -12,7 +12,6 @@ then the whole file is parsed with ``packaging.metadata.parse_email``.
 
 from __future__ import annotations
 
-import json
 import os
 from typing import TYPE_CHECKING
 
@@ -95,6 +94,8 @@ def _read_dist(site: str, entry: str, *, with_requires: bool) -> InstalledDist:
     source = None
     direct_url_file = os.path.join(path, "direct_url.json")
     if os.path.isfile(direct_url_file):
+        import json
+
         try:
             with open(direct_url_file, encoding="utf-8") as f:
                 source = source_from_direct_url(DirectUrl.from_dict(json.load(f)))
@@ -159,6 +160,8 @@ def scan_conda(prefix: str) -> tuple[CondaRecord, ...]:
         entries = sorted(e for e in os.listdir(meta) if e.endswith(".json"))
     except OSError:
         return ()
+    import json
+
     records = []
     for entry in entries:
         path = os.path.join(meta, entry)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -192,6 +191,8 @@ def _ask(executable: str) -> dict[str, Any]:
         first = (proc.stderr.strip().splitlines() or ["no output"])[-1]
         msg = f"{executable}: exited with {proc.returncode} ({first}); expected a Python 3.8+ interpreter"
         raise TargetError(msg)
+    import json
+
     try:
         data: dict[str, Any] = json.loads(proc.stdout)
         Target.from_query(data)

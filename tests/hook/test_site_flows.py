@@ -164,3 +164,28 @@ def test_tether_outside_the_target_env_is_not_needed_at_start(tmp_path: Path) ->
     assert tether("site-install", "-p", py, "--lock", lock).returncode == 0
     assert start(py, "-c", "import importlib.util as u; print(u.find_spec('tether'))") == (0, "None\n", "")
     assert sys.executable != str(py)
+
+
+def test_uv_lock_project(tmp_path: Path) -> None:
+    """The hook with a native lock: uv sync repairs the env while exit mode is on."""
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "app"\nversion = "0"\nrequires-python = ">=3.9"\ndependencies = ["requests==2.32.3"]\n'
+        '[dependency-groups]\ndev = ["iniconfig"]\n'
+    )
+    run(tool("uv"), "lock", "-q", cwd=tmp_path)
+    run(tool("uv"), "sync", "--frozen", "-q", "--python", pyenv_python("3.12"), cwd=tmp_path)
+    py, lock = tmp_path / ".venv" / "bin" / "python", tmp_path / "uv.lock"
+    assert tether("site-install", "-p", py, "--lock", lock, "--on-drift", "exit").returncode == 0
+    assert start(py) == (0, "ok\n", "")
+    drift(py)
+    code, out, err = start(py)
+    assert code == 1 and out == ""
+    assert_names_drift(err)
+    assert "fix: uv sync" in err
+    run(tool("uv"), "sync", "--frozen", "-q", cwd=tmp_path)
+    assert start(py) == (0, "ok\n", "")
+    # Asking for no dev group is a change of the bound's companion: the hook re-derives.
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + "[tool.uv]\ndefault-groups = []\n")
+    code, out, err = start(py)
+    assert code == 1 and "iniconfig" in err and "not in the lock" in err

@@ -36,6 +36,7 @@ __all__ = [
     "SEEDED",
     "VCS_SCHEMES",
     "expectation_from_requirement",
+    "load_lock_toml",
     "load_toml",
     "path_from_file_url",
     "project_name_of",
@@ -89,6 +90,39 @@ def load_toml(text: str, display: str) -> dict[str, Any]:
         elif where.startswith("end of document"):
             line = text.count("\n") + 1
         raise BoundError(display, f"invalid TOML: {message}", line=line) from e
+
+
+def load_lock_toml(
+    text: str, display: str, *, arrays: tuple[str, ...], lines: tuple[str, ...]
+) -> dict[str, Any]:
+    """Parse a machine-written lock without its artifact lists, which tether never needs.
+
+    The URLs and hashes of every wheel are most of a uv.lock or poetry.lock, and
+    ``tomllib`` is pure Python: dropping them first (the top-level ``key = [`` ... ``]``
+    blocks named in *arrays*, and the one-line entries starting with *lines*) makes
+    parsing several times faster. Lock tools write these one way; whenever the slimmed
+    text is not valid TOML, the untouched text is parsed, so errors name the real line.
+
+    :raises BoundError: for invalid TOML.
+    """
+    starts = tuple(f"{a} = [" for a in arrays)
+    out: list[str] = []
+    skipping = False
+    for line in text.splitlines(keepends=True):
+        if skipping:
+            skipping = line.rstrip() != "]"
+        elif line.startswith(lines) and lines:
+            continue
+        elif line.rstrip() in starts:
+            skipping = True
+        elif line.startswith(starts) and line.rstrip().endswith("]"):
+            continue
+        else:
+            out.append(line)
+    try:
+        return load_toml("".join(out), display)
+    except BoundError:
+        return load_toml(text, display)
 
 
 def path_from_file_url(url: str) -> str:

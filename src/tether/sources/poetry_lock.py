@@ -39,7 +39,7 @@ from packaging.version import InvalidVersion, Version
 
 from tether.errors import BoundError
 from tether.models import Bound, Expectation, Source
-from tether.sources._common import SEEDED, exact, get_table, load_toml, read_text
+from tether.sources._common import SEEDED, exact, get_table, load_lock_toml, load_toml, read_text
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -336,7 +336,7 @@ class PoetryLockReader:
 
     def read(self, text: str, *, path: Path, display: str, target: Target, selection: Selection) -> Bound:
         """Select what ``poetry sync`` installs on *target*."""
-        lock = load_toml(text, display)
+        lock = load_lock_toml(text, display, arrays=("files",), lines=())
         version = str(get_table(lock, "metadata", display).get("lock-version", ""))
         if version not in SUPPORTED:
             msg = f"lock-version {version!r} is not supported; expected one of {', '.join(SUPPORTED)}"

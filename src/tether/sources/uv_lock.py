@@ -34,7 +34,7 @@ from packaging.version import InvalidVersion, Version
 
 from tether.errors import BoundError
 from tether.models import Bound, Expectation, Source
-from tether.sources._common import exact, get_table, load_toml, read_text
+from tether.sources._common import exact, get_table, load_lock_toml, load_toml, read_text
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -197,7 +197,7 @@ class UvLockReader:
 
     def read(self, text: str, *, path: Path, display: str, target: Target, selection: Selection) -> Bound:
         """Walk the lock from its roots as ``uv sync`` does for *target*."""
-        data = load_toml(text, display)
+        data = load_lock_toml(text, display, arrays=("wheels",), lines=("sdist = ",))
         version = data.get("version")
         if version != SCHEMA_VERSION:
             msg = f"uv.lock schema version {version!r} is not supported; expected {SCHEMA_VERSION}"

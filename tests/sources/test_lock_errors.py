@@ -1,0 +1,83 @@
+"""Bad native locks: one line naming the file and what was wrong, exit 2; and what is not
+an error (a cycle, a uv.lock without its pyproject) behaves as the tool would."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import MakeDist, data_file
+from tether.cli import main
+
+
+def placed(tmp_path: Path, data: tuple[str, str], name: str) -> Path:
+    """A data file copied under the name its tool gives it."""
+    target = tmp_path / "project" / name
+    target.parent.mkdir(exist_ok=True)
+    shutil.copy(data_file(*data), target)
+    return target
+
+
+def cli(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "message"),
+    [
+        (("uv-lock", "uv.future-schema.lock"), "uv.lock",
+         ": in 'version': uv.lock schema version 2 is not supported; expected 1"),
+        (("uv-lock", "uv.no-version-no-source.lock"), "uv.lock",
+         ": in 'package[1]': a package needs a version or a source"),
+        (("poetry-lock", "poetry.future.lock"), "poetry.lock",
+         ": in 'metadata.lock-version': lock-version '3.0' is not supported; expected one of 1.1, 2.0, 2.1"),
+        (("pipfile-lock", "Pipfile.future.lock"), "Pipfile.lock",
+         ": in '_meta.pipfile-spec': pipfile-spec 7 is not supported; expected 6"),
+        (("pipfile-lock", "Pipfile.no-version-no-source.lock"), "Pipfile.lock",
+         ": in 'default.a': a package listed with no version and no source"),
+        (("pixi-lock", "pixi.future.lock"), "pixi.lock",
+         ": in 'version': pixi lock version 9 is not supported; expected one of 5, 6, 7"),
+        (("pixi-lock", "pixi.not-pixi.lock"), "pixi.lock",
+         ": not a pixi lock file (expected 'version', 'environments' and 'packages')"),
+        (("pixi-lock", "pixi.bad-yaml.lock"), "pixi.lock",
+         ":7: invalid YAML: did not find expected ',' or ']'"),
+    ],
+)  # fmt: skip
+def test_bad_locks(tmp_path: Path, capsys: pytest.CaptureFixture[str], data: tuple[str, str], name: str,
+                   message: str) -> None:  # fmt: skip
+    lock = placed(tmp_path, data, name)
+    code, out, err = cli(capsys, "validate", "-p", sys.executable, "--lock", lock)
+    assert (code, out) == (2, "")
+    assert err == f"tether: error: {lock}{message}\n"
+
+
+@pytest.fixture
+def venv(tmp_path: Path, make_dist: MakeDist) -> Path:
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True)
+    (site,) = venv.glob("lib/python3*/site-packages")
+    make_dist(site, "a", "1.0")
+    make_dist(site, "b", "2.0")
+    return venv
+
+
+def test_cycles_are_walked_once(tmp_path: Path, venv: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lock = placed(tmp_path, ("uv-lock", "uv.cyclic.lock"), "uv.lock")
+    (lock.parent / "pyproject.toml").write_text('[project]\nname = "app"\nversion = "0.1"\n')
+    # c is Windows-only; app is virtual (never installed).
+    assert cli(capsys, "validate", "-p", venv, "--lock", lock)[:2] == (
+        0, f"valid: 2 installed distributions of {venv / 'bin' / 'python'} match {lock}\n")  # fmt: skip
+
+
+def test_uv_lock_without_pyproject_says_what_it_assumed(tmp_path: Path, venv: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    lock = placed(tmp_path, ("uv-lock", "uv.cyclic.lock"), "uv.lock")
+    code, _, err = cli(capsys, "validate", "-p", venv, "--lock", lock)
+    assert code == 0
+    assert err == f"tether: note: {lock}: no pyproject.toml beside it; assumed uv's default groups (dev)\n"
