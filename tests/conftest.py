@@ -174,3 +174,22 @@ def linux_311() -> Target:
 
 # Results cached by `tether validate` go to a per-session folder, never the user's home.
 os.environ.setdefault("TETHER_CACHE_DIR", str(Path(tempfile.mkdtemp(prefix="tether-cache-"))))
+
+
+class MakeDistVenv(Protocol):
+    def __call__(self, dists: dict[str, str], name: str = ...) -> Path: ...
+
+
+@pytest.fixture
+def dist_venv(tmp_path: Path, make_dist: MakeDist) -> MakeDistVenv:
+    """A real venv (``python -m venv --without-pip``) holding hand-written distributions."""
+
+    def make(dists: dict[str, str], name: str = "venv") -> Path:
+        venv = tmp_path / name
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True)
+        site = site_packages(venv)
+        for dist, version in dists.items():
+            make_dist(site, dist, version)
+        return venv
+
+    return make

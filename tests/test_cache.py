@@ -4,23 +4,17 @@ from __future__ import annotations
 
 import marshal
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import MakeDist
+from tests.conftest import MakeDist, MakeDistVenv
 from tether.cli import main
 
 
 @pytest.fixture
-def venv(tmp_path: Path, make_dist: MakeDist) -> Path:
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True)
-    (site,) = venv.glob("lib/python3*/site-packages")
-    make_dist(site, "six", "1.16.0")
-    return venv
+def venv(dist_venv: MakeDistVenv) -> Path:
+    return dist_venv({"six": "1.16.0"})
 
 
 def entries(cache: Path, kind: str = "validate") -> list[Path]:

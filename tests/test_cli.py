@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import MakeDist, data_file, tether
+from tests.conftest import MakeDistVenv, data_file, tether
 from tether.cli import main
 
 PY = sys.executable
@@ -91,22 +91,10 @@ def test_python_that_is_not_a_python(capsys: pytest.CaptureFixture[str], tmp_pat
     )
 
 
-def venv_with(tmp_path: Path, make_dist: MakeDist) -> Path:
-    """A real venv (python -m venv, no pip) with hand-written dist-info folders."""
-    import subprocess
-
-    venv = tmp_path / "venv"
-    subprocess.run([PY, "-m", "venv", "--without-pip", venv], check=True)
-    (site,) = venv.glob("lib/python3*/site-packages")
-    make_dist(site, "idna", "3.6")
-    make_dist(site, "six", "1.16.0")
-    return venv
-
-
 def test_formats_and_exit_codes(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, make_dist: MakeDist
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, dist_venv: MakeDistVenv
 ) -> None:
-    venv = venv_with(tmp_path, make_dist)
+    venv = dist_venv({"idna": "3.6", "six": "1.16.0"})
     lock = tmp_path / "requirements.txt"
     lock.write_text("idna==3.7\ncertifi==2024.2.2\n")
     code, out, _ = cli(capsys, "validate", "-p", venv, "--lock", lock, "--format", "json")
@@ -129,8 +117,8 @@ def test_formats_and_exit_codes(
     assert (code, out) == (0, f"valid: 2 installed distributions of {venv / 'bin' / 'python'} match {lock}\n")
 
 
-def test_virtual_env_is_the_default_target(tmp_path: Path, make_dist: MakeDist) -> None:
-    venv = venv_with(tmp_path, make_dist)
+def test_virtual_env_is_the_default_target(tmp_path: Path, dist_venv: MakeDistVenv) -> None:
+    venv = dist_venv({"idna": "3.6", "six": "1.16.0"})
     (tmp_path / "requirements.txt").write_text("idna==3.6\nsix==1.16.0\n")
     from tests.conftest import clean_env
 

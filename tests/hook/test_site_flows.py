@@ -39,6 +39,23 @@ def synced(tmp_path: Path, python: str, fmt: str, pins: str = "requests==2.32.3\
     return py, lock
 
 
+def repin(tmp_path: Path, python: str, lock: Path, pins: str) -> None:
+    """A colleague's new pins arrive with a git pull: the lock is compiled again."""
+    (tmp_path / "requirements.in").write_text(pins)
+    run(
+        tool("uv"),
+        "pip",
+        "compile",
+        "-q",
+        "--python",
+        python,
+        "requirements.in",
+        "-o",
+        lock.name,
+        cwd=tmp_path,
+    )
+
+
 def start(py: Path, *args: str, **env: str) -> tuple[int, str, str]:
     proc = run(py, *(args or ("-c", "print('ok')")), check=False, env=clean_env(**env))
     return proc.returncode, proc.stdout, proc.stderr
@@ -103,19 +120,7 @@ def test_lock_change_and_deleted_lock(tmp_path: Path) -> None:
     assert start(py) == (0, "ok\n", "")
     # A colleague's new pin arrives with a git pull.
     synced_lock = lock.read_text()
-    (tmp_path / "requirements.in").write_text("requests==2.32.3\npip\nidna==3.6\n")
-    run(
-        tool("uv"),
-        "pip",
-        "compile",
-        "-q",
-        "--python",
-        python,
-        "requirements.in",
-        "-o",
-        lock.name,
-        cwd=tmp_path,
-    )
+    repin(tmp_path, python, lock, "requests==2.32.3\npip\nidna==3.6\n")
     assert lock.read_text() != synced_lock
     code, out, err = start(py)
     assert (code, out) == (0, "ok\n")
@@ -135,19 +140,7 @@ def test_concurrent_starts_after_lock_change(tmp_path: Path) -> None:
     python = pyenv_python("3.11")
     py, lock = synced(tmp_path, python, "pylock.toml")
     assert tether("site-install", "-p", py, "--lock", lock).returncode == 0
-    (tmp_path / "requirements.in").write_text("requests==2.32.3\npip\nidna==3.6\n")
-    run(
-        tool("uv"),
-        "pip",
-        "compile",
-        "-q",
-        "--python",
-        python,
-        "requirements.in",
-        "-o",
-        lock.name,
-        cwd=tmp_path,
-    )
+    repin(tmp_path, python, lock, "requests==2.32.3\npip\nidna==3.6\n")
     with concurrent.futures.ThreadPoolExecutor(32) as pool:
         results = list(pool.map(lambda _: start(py), range(32)))
     for code, out, err in results:

@@ -4,13 +4,12 @@ an error (a cycle, a uv.lock without its pyproject) behaves as the tool would.""
 from __future__ import annotations
 
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import MakeDist, data_file
+from tests.conftest import MakeDistVenv, data_file
 from tether.cli import main
 
 
@@ -58,13 +57,8 @@ def test_bad_locks(tmp_path: Path, capsys: pytest.CaptureFixture[str], data: tup
 
 
 @pytest.fixture
-def venv(tmp_path: Path, make_dist: MakeDist) -> Path:
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True)
-    (site,) = venv.glob("lib/python3*/site-packages")
-    make_dist(site, "a", "1.0")
-    make_dist(site, "b", "2.0")
-    return venv
+def venv(dist_venv: MakeDistVenv) -> Path:
+    return dist_venv({"a": "1.0", "b": "2.0"})
 
 
 def test_cycles_are_walked_once(tmp_path: Path, venv: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import http.server
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import MakeDist, clean_env
+from tests.conftest import MakeDistVenv, clean_env
 from tether.cli import main
 
 
@@ -47,12 +46,8 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 
 
 @pytest.fixture
-def venv(tmp_path: Path, make_dist: MakeDist) -> Path:
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True)
-    (site,) = venv.glob("lib/python3*/site-packages")
-    make_dist(site, "six", "1.16.0")
-    return venv
+def venv(dist_venv: MakeDistVenv) -> Path:
+    return dist_venv({"six": "1.16.0"})
 
 
 def cli(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
