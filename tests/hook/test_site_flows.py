@@ -17,20 +17,8 @@ DRIFTED = ("certifi", "idna", "six")
 
 def synced(tmp_path: Path, python: str, fmt: str, pins: str = "requests==2.32.3\npip\n") -> tuple[Path, Path]:
     """A venv synced from a lock of *fmt* (``requirements.txt`` or ``pylock.toml``)."""
-    (tmp_path / "requirements.in").write_text(pins)
     lock = tmp_path / fmt
-    run(
-        tool("uv"),
-        "pip",
-        "compile",
-        "-q",
-        "--python",
-        python,
-        "requirements.in",
-        "-o",
-        lock.name,
-        cwd=tmp_path,
-    )
+    repin(tmp_path, python, lock, pins)
     venv = tmp_path / ".venv"
     if not venv.exists():
         run(tool("uv"), "venv", "-q", "--python", python, venv)

@@ -37,17 +37,12 @@ class Selection:
 class BoundReader(Protocol):
     """Reads one bound format into a :class:`~tether.models.Bound` for a target.
 
-    One class per format, each in its own module; ``sources.__init__`` lists them in
-    the order auto-detection tries them.
+    One class per format, each in its own module; ``sources.FORMATS`` maps file names
+    to them (and is the one place that knows the names).
     """
 
     #: The format name shown to users.
     format: str
-    #: The file names auto-detection looks for, in order.
-    filenames: tuple[str, ...]
-
-    def matches(self, path: Path) -> bool:
-        """Whether *path*'s file name is one this reader handles."""
 
     def read(self, text: str, *, path: Path, display: str, target: Target, selection: Selection) -> Bound:
         """Parse *text* (the content of *path*) into what it demands of *target*.

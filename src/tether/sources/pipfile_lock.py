@@ -89,11 +89,6 @@ class PipfileLockReader:
     """``Pipfile.lock`` (``pipfile-spec`` 6)."""
 
     format = "Pipfile.lock"
-    filenames: tuple[str, ...] = ("Pipfile.lock",)
-
-    def matches(self, path: Path) -> bool:
-        """``Pipfile.lock`` only."""
-        return path.name == "Pipfile.lock"
 
     def read(self, text: str, *, path: Path, display: str, target: Target, selection: Selection) -> Bound:
         """Select the categories ``pipenv sync`` would install on *target*."""

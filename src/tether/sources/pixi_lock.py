@@ -97,11 +97,6 @@ class PixiLockReader:
     """``pixi.lock``."""
 
     format = "pixi.lock"
-    filenames: tuple[str, ...] = ("pixi.lock",)
-
-    def matches(self, path: Path) -> bool:
-        """``pixi.lock`` only."""
-        return path.name == "pixi.lock"
 
     def read(self, text: str, *, path: Path, display: str, target: Target, selection: Selection) -> Bound:
         """The selected environment's packages for the target's platform."""

@@ -328,11 +328,6 @@ class PoetryLockReader:
     """``poetry.lock`` (lock versions 1.1, 2.0 and 2.1)."""
 
     format = "poetry.lock"
-    filenames: tuple[str, ...] = ("poetry.lock",)
-
-    def matches(self, path: Path) -> bool:
-        """``poetry.lock`` only."""
-        return path.name == "poetry.lock"
 
     def read(self, text: str, *, path: Path, display: str, target: Target, selection: Selection) -> Bound:
         """Select what ``poetry sync`` installs on *target*."""

@@ -29,7 +29,6 @@ from packaging.pylock import (
     PylockSelectError,
     PylockUnsupportedVersionError,
     PylockValidationError,
-    is_valid_pylock_path,
 )
 from packaging.specifiers import SpecifierSet
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
@@ -94,11 +93,6 @@ class PylockReader:
     """``pylock.toml`` and ``pylock.<name>.toml`` (PEP 751)."""
 
     format = "pylock"
-    filenames: tuple[str, ...] = ("pylock.toml",)
-
-    def matches(self, path: Path) -> bool:
-        """The names PEP 751 allows."""
-        return is_valid_pylock_path(path)
 
     def read(self, text: str, *, path: Path, display: str, target: Target, selection: Selection) -> Bound:
         """Select the packages the lock installs on *target*."""

@@ -81,11 +81,6 @@ class PyprojectReader:
     """``pyproject.toml`` (PEP 621 ``[project]`` and PEP 735 ``[dependency-groups]``)."""
 
     format = "pyproject"
-    filenames: tuple[str, ...] = ("pyproject.toml",)
-
-    def matches(self, path: Path) -> bool:
-        """``pyproject.toml`` only."""
-        return path.name == "pyproject.toml"
 
     def read(self, text: str, *, path: Path, display: str, target: Target, selection: Selection) -> Bound:
         """Read the direct dependencies (plus selected extras and groups) for *target*."""

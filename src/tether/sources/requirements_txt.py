@@ -262,11 +262,6 @@ class RequirementsReader:
     """``requirements.txt`` and friends (any file no other reader claims)."""
 
     format = "requirements"
-    filenames: tuple[str, ...] = ("requirements.txt",)
-
-    def matches(self, path: Path) -> bool:
-        """Any ``.txt`` or ``.in`` file."""
-        return path.suffix in {".txt", ".in"}
 
     def read(self, text: str, *, path: Path, display: str, target: Target, selection: Selection) -> Bound:
         """Parse a requirements file and the files it includes."""

@@ -189,11 +189,6 @@ class UvLockReader:
     """``uv.lock`` (schema version 1)."""
 
     format = "uv.lock"
-    filenames: tuple[str, ...] = ("uv.lock",)
-
-    def matches(self, path: Path) -> bool:
-        """``uv.lock`` only."""
-        return path.name == "uv.lock"
 
     def read(self, text: str, *, path: Path, display: str, target: Target, selection: Selection) -> Bound:
         """Walk the lock from its roots as ``uv sync`` does for *target*."""
