@@ -77,6 +77,9 @@ def _add_bound_options(parser: argparse.ArgumentParser) -> None:
         "--environment", default="default", metavar="NAME", help="the pixi environment (default: %(default)s)"
     )
     group.add_argument(
+        "--all-packages", action="store_true", help="uv workspace: every member, not only the project"
+    )
+    group.add_argument(
         "--timeout",
         type=float,
         default=30.0,
@@ -182,6 +185,7 @@ def _check_options(args: argparse.Namespace) -> CheckOptions:
         without_groups=tuple(args.without_group),
         no_default_groups=args.no_default_groups,
         environment=args.environment,
+        all_packages=args.all_packages,
     )
     return CheckOptions(
         python=args.python,
@@ -252,6 +256,7 @@ def _refresh_args(args: argparse.Namespace, options: CheckOptions, python: str, 
         ("--no-default-groups", args.no_default_groups),
         ("--superset", args.superset),
         ("--subset", args.subset),
+        ("--all-packages", args.all_packages),
         ("--force", args.force),
     ):
         if on:

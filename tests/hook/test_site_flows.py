@@ -170,3 +170,21 @@ def test_uv_lock_project(tmp_path: Path) -> None:
     pyproject.write_text(pyproject.read_text() + "[tool.uv]\ndefault-groups = []\n")
     code, out, err = start(py)
     assert code == 1 and "iniconfig" in err and "not in the lock" in err
+
+
+def test_tether_gone_when_the_lock_changes(tmp_path: Path) -> None:
+    """Installed from a tether that is later removed: one line, the old expectation kept."""
+    python = pyenv_python("3.11")
+    py, lock = synced(tmp_path, python, "pylock.toml")
+    own = tmp_path / "tether-venv"
+    run(tool("uv"), "venv", "-q", "--python", sys.executable, own)
+    run(tool("uv"), "pip", "install", "-q", "--python", own / "bin" / "python", Path(__file__).parents[2])
+    assert run(own / "bin" / "tether", "site-install", "-p", py, "--lock", lock).returncode == 0
+    assert start(py) == (0, "ok\n", "")
+    import shutil
+
+    shutil.rmtree(own)
+    repin(tmp_path, python, lock, "requests==2.32.3\npip\nidna==3.6\n")
+    code, out, err = start(py)
+    assert (code, out) == (0, "ok\n")
+    assert len(err.splitlines()) == 1 and "is gone" in err and "Traceback" not in err

@@ -132,3 +132,8 @@ def test_poetry_groups() -> None:
 
 def test_pipfile_develop() -> None:
     assert select("pipfile-lock/psf__requests-html/Pipfile.lock", Selection(groups=("dev",))) > 22
+
+
+def test_uv_all_packages() -> None:
+    """fastmcp's members are all reached from its root: `uv export --all-packages` counts 159 too."""
+    assert select("uv-lock/PrefectHQ__fastmcp/uv.lock", Selection(all_packages=True)) == 159

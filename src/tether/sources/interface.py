@@ -30,6 +30,8 @@ class Selection:
     without_groups: tuple[str, ...] = ()
     #: ``--no-default-groups``.
     no_default_groups: bool = False
+    #: ``--all-packages`` for a uv workspace: every member, not only the project.
+    all_packages: bool = False
     #: ``--environment NAME`` for pixi (default ``default``).
     environment: str = "default"
 

@@ -2,7 +2,8 @@
 
 The lock is a graph. ``uv sync`` starts from the project (the package whose source is
 ``editable = "."`` or ``virtual = "."``), or, when the workspace root is not a project,
-from every workspace member (``[manifest].members``), and follows:
+from every workspace member (``[manifest].members``)
+(``--all-packages`` starts from every member in either case), and follows:
 
 1. the roots' dependencies, their selected extras (``--extra``, ``--all-extras``) and
    dependency groups: ``[tool.uv] default-groups`` from the ``pyproject.toml`` beside the
@@ -212,9 +213,10 @@ class UvLockReader:
                  p.source.get("virtual") == "."]  # fmt: skip
         manifest = get_table(data, "manifest", display)
         root_groups: dict[str, Any] = get_table(manifest, "dependency-groups", display)
-        if not roots:
+        if not roots or selection.all_packages:
             members = [canonicalize_name(str(m)) for m in manifest.get("members", [])]
-            roots = [lock.resolve({"name": m}, "manifest.members") for m in members]
+            roots += [lock.resolve({"name": m}, "manifest.members") for m in members if m not in
+                      {r.name for r in roots}]  # fmt: skip
 
         queue = self._start(lock, roots, root_groups, selection, defaults)
         seen: dict[int, set[str]] = {}
@@ -239,6 +241,7 @@ class UvLockReader:
         flags += [f"--group {shlex.quote(g)}" for g in selection.groups]
         flags += [f"--only-group {shlex.quote(g)}" for g in selection.only_groups]
         flags += ["--no-default-groups"] if selection.no_default_groups else []
+        flags += ["--all-packages"] if selection.all_packages else []
         return Bound(
             path=display,
             format=self.format,
