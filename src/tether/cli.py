@@ -41,8 +41,9 @@ def _add_bound_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--lock",
         metavar="PATH|URL",
-        help="the bound file (requirements.txt, pyproject.toml, pylock.toml, ...) or a directory "
-        "holding one; default: auto-detected in the current directory",
+        help="the bound: a file (uv.lock, poetry.lock, Pipfile.lock, pixi.lock, pylock.toml, "
+        "requirements.txt, pyproject.toml), a directory holding one, an http(s) URL, or "
+        "git+URL[@REV][#subdirectory=PATH]; default: auto-detected in the current directory",
     )
     group.add_argument(
         "--extra",
