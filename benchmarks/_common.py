@@ -82,3 +82,17 @@ def report(title: str, medians: dict[str, float], baseline: str) -> str:
     for name, value in medians.items():
         lines.append(f"{name:<48} {value:>10.2f} {value / base:>7.2f}x")
     return "\n".join(lines)
+
+
+def tether_commands(tether: list[str], site: Path) -> dict[str, list[str]]:
+    """``tether validate`` three ways: cold, right after a change to *site*, nothing changed."""
+    return {
+        "tether validate (--no-cache)": [*tether, "--no-cache"],
+        "tether validate (after a change)": ["sh", "-c", 'touch "$0" && exec "$@"', str(site), *tether],
+        "tether validate (nothing changed)": tether,
+    }
+
+
+def fetter_command(py: Path, lock: Path) -> list[str]:
+    """``fetter validate`` with its time-based cache off."""
+    return [tool("fetter"), "-q", "--cache-duration", "0", "-e", str(py), "validate", "--bound", str(lock)]

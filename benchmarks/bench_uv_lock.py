@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _common import HERE, env, prepare, report, time_commands, tool
+from _common import HERE, env, fetter_command, prepare, report, tether_commands, time_commands, tool
 
 
 def main() -> None:
@@ -43,22 +43,10 @@ def main() -> None:
         check = subprocess.run(tether, capture_output=True, text=True, env=env(), check=False)
         if check.returncode != 0:
             sys.exit(f"tether says invalid:\n{check.stdout}{check.stderr}")
-        fetter = [
-            tool("fetter"),
-            "-q",
-            "--cache-duration",
-            "0",
-            "-e",
-            str(py),
-            "validate",
-            "--bound",
-            str(lock),
-        ]
+        fetter = fetter_command(py, lock)
         verdict = subprocess.run([*fetter, "exit"], capture_output=True, text=True, env=env(), check=False)
         commands = {
-            "tether validate (--no-cache)": [*tether, "--no-cache"],
-            "tether validate (after a change)": ["sh", "-c", 'touch "$0" && exec "$@"', str(site), *tether],
-            "tether validate (nothing changed)": tether,
+            **tether_commands(tether, site),
             "uv sync --check": [tool("uv"), "sync", "--check", "--frozen", "-q"],
             "fetter validate (--cache-duration 0)": fetter,
         }

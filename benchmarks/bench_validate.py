@@ -17,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _common import HERE, build_venv, prepare, report, time_commands, tool
+from _common import HERE, build_venv, fetter_command, prepare, report, tether_commands, time_commands, tool
 
 
 def main() -> None:
@@ -40,40 +40,10 @@ def main() -> None:
             if proc.returncode != 0:
                 sys.exit(f"{argv} says invalid:\n{proc.stdout}{proc.stderr}")
         fetter = tool("fetter")
+        validate = [*tether, "validate", "-p", str(py), "--lock", str(lock)]
         commands = {
-            "tether validate (--no-cache)": [
-                *tether,
-                "validate",
-                "-p",
-                str(py),
-                "--lock",
-                str(lock),
-                "--no-cache",
-            ],
-            "tether validate (after a change)": [
-                "sh",
-                "-c",
-                'touch "$0" && exec "$@"',
-                str(site),
-                *tether,
-                "validate",
-                "-p",
-                str(py),
-                "--lock",
-                str(lock),
-            ],
-            "tether validate (nothing changed)": [*tether, "validate", "-p", str(py), "--lock", str(lock)],
-            "fetter validate (--cache-duration 0)": [
-                fetter,
-                "-q",
-                "--cache-duration",
-                "0",
-                "-e",
-                str(py),
-                "validate",
-                "--bound",
-                str(lock),
-            ],
+            **tether_commands(validate, site),
+            "fetter validate (--cache-duration 0)": fetter_command(py, lock),
             "fetter validate (default cache)": [
                 fetter,
                 "-q",

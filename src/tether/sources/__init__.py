@@ -33,7 +33,9 @@ __all__ = ["FORMATS", "BoundReader", "Selection", "detect", "load_bound", "reade
 
 
 def _is_pylock(name: str) -> bool:
-    # PEP 751: pylock.toml or pylock.<name>.toml, <name> without dots.
+    # PEP 751: pylock.toml or pylock.<name>.toml, <name> without dots. The same rule as
+    # packaging.pylock.is_valid_pylock_path, which would import that module (~18 ms)
+    # just to look at a file name.
     return name == "pylock.toml" or (
         name.startswith("pylock.") and name.endswith(".toml") and name.count(".") == 2
     )
