@@ -96,6 +96,11 @@ def check():
     state = load()
     if state is None:
         return None
+    prefix = state["prefix"]
+    if sys.prefix != prefix and os.path.realpath(sys.prefix) != os.path.realpath(prefix):
+        # Another environment that sees this site-packages (a venv with system site
+        # packages, when the check was installed in the base): not ours to judge.
+        return None
     now = stamps(state)
     if now != tuple(state["stamps"]) or state["lines"]:
         # Something changed, or the environment had drifted: the rest lives elsewhere
