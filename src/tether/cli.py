@@ -283,8 +283,10 @@ def _cmd_site_install(args: argparse.Namespace) -> int:
 
     if not is_remote(lock):
         lock = os.path.abspath(lock)
+    from dataclasses import replace
+
     checked, paths = install(
-        options,
+        replace(options, lock=lock),
         mode=args.on_drift,
         exit_code=args.exit_code,
         exempt=(*DEFAULT_EXEMPT, *args.exempt),

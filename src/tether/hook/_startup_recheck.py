@@ -356,11 +356,9 @@ def _report(state, lines):
         else:
             text = "{}: installed in more than one place".format(status)
         out.append("  {}  {}\n".format(name.ljust(width), text))
-    out.append(
-        "  fix: {}    (skip this check once: {}=1)\n".format(
-            state["repair"] or "re-sync the environment", SKIP_VAR
-        )
-    )
+    where = "  (in {})".format(show(os.path.dirname(state["lock"]))) if state["lock_is_file"] else ""
+    out.append("  fix: {}{}\n".format(state["repair"] or "re-sync the environment", where))
+    out.append("  skip this check once: {}=1\n".format(SKIP_VAR))
     return "".join(out)
 
 
