@@ -173,6 +173,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 def _check_options(args: argparse.Namespace) -> CheckOptions:
     from tether.check import CheckOptions
     from tether.sources.interface import Selection
@@ -295,7 +299,7 @@ def _cmd_site_install(args: argparse.Namespace) -> int:
     )
     if not args.quiet:
         report = checked.report
-        state = "valid" if report.valid else f"drifted ({len(report.records)} findings)"
+        state = "valid" if report.valid else f"drifted ({_count(len(report.records), 'finding')})"
         sys.stdout.write(
             f"installed the start-up check in {paths.site}\n"
             f"  bound: {report.bound}  mode: {args.on_drift}  environment now: {state}\n"
@@ -329,7 +333,7 @@ def _cmd_site_status(args: argparse.Namespace) -> int:
     if not status.fresh:
         lines.append("  last result: stale (the environment changed since; the next start re-checks)")
     elif status.lines:
-        lines.append(f"  last result: drifted ({len(status.lines)} findings)")
+        lines.append(f"  last result: drifted ({_count(len(status.lines), 'finding')})")
         lines += [
             f"    {name}: {st} (installed {got or '-'}, expected {want or '-'})"
             for name, st, got, want in status.lines
