@@ -173,10 +173,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
-
-
 def _check_options(args: argparse.Namespace) -> CheckOptions:
     from tether.check import CheckOptions
     from tether.sources.interface import Selection
@@ -272,6 +268,7 @@ def _refresh_args(args: argparse.Namespace, options: CheckOptions, python: str, 
 def _cmd_site_install(args: argparse.Namespace) -> int:
     import os
 
+    from tether.formats.text import plural
     from tether.hook.install import DEFAULT_EXEMPT, install
     from tether.sources import detect
     from tether.target import find_interpreter
@@ -299,7 +296,7 @@ def _cmd_site_install(args: argparse.Namespace) -> int:
     )
     if not args.quiet:
         report = checked.report
-        state = "valid" if report.valid else f"drifted ({_count(len(report.records), 'finding')})"
+        state = "valid" if report.valid else f"drifted ({plural(len(report.records), 'finding')})"
         sys.stdout.write(
             f"installed the start-up check in {paths.site}\n"
             f"  bound: {report.bound}  mode: {args.on_drift}  environment now: {state}\n"
@@ -321,6 +318,7 @@ def _cmd_site_uninstall(args: argparse.Namespace) -> int:
 
 
 def _cmd_site_status(args: argparse.Namespace) -> int:
+    from tether.formats.text import plural
     from tether.hook.install import read_status
     from tether.target import query_target
 
@@ -333,7 +331,7 @@ def _cmd_site_status(args: argparse.Namespace) -> int:
     if not status.fresh:
         lines.append("  last result: stale (the environment changed since; the next start re-checks)")
     elif status.lines:
-        lines.append(f"  last result: drifted ({_count(len(status.lines), 'finding')})")
+        lines.append(f"  last result: drifted ({plural(len(status.lines), 'finding')})")
         lines += [
             f"    {name}: {st} (installed {got or '-'}, expected {want or '-'})"
             for name, st, got, want in status.lines

@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from tether.formats.interface import Report
 
-__all__ = ["TextFormatter"]
+__all__ = ["TextFormatter", "plural"]
 
 _COLORS = {"missing": "31", "mismatch": "33", "unexpected": "35"}
 
 
-def _plural(n: int, word: str) -> str:
+def plural(n: int, word: str) -> str:
+    """``1 finding``, ``2 findings``."""
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
@@ -27,7 +28,7 @@ class TextFormatter:
         """The table and summary."""
         if report.valid:
             return (
-                f"valid: {_plural(report.installed, 'installed distribution')} of "
+                f"valid: {plural(report.installed, 'installed distribution')} of "
                 f"{report.python} match {report.bound}\n"
             )
         header = ("package", "status", "installed", "expected", "detail")
