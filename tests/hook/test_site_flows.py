@@ -4,6 +4,7 @@ from 3.8 to 3.13 that is installed, with tether itself running from another venv
 from __future__ import annotations
 
 import concurrent.futures
+import json
 import os
 import sys
 from pathlib import Path
@@ -74,6 +75,10 @@ def full_cycle(tmp_path: Path, python: str, fmt: str) -> None:
     assert (code, out) == (0, "ok\n")
     assert_names_drift(err)
     assert "fix: uv pip sync" in err
+    # The hook's own comparison (stdlib only) names what `tether validate` names.
+    report = json.loads(tether("validate", "-p", py, "--lock", lock, "--format", "json").stdout)
+    named = {line.split()[0] for line in err.splitlines()[1:] if not line.startswith(("  fix:", "  skip"))}
+    assert named == {r["name"] for r in report["records"]}
 
     assert tether("site-install", "-p", py, "--lock", lock, "--on-drift", "exit").returncode == 0
     code, out, err = start(py)
