@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from tether.hook._startup_recheck import normalize_url
+from tether.hook._startup_recheck import normalize_url, source_differs
 
 if TYPE_CHECKING:
     from packaging.requirements import Requirement
@@ -92,35 +92,30 @@ class Source:
             return ("dir", self.url, self.editable)
         return ("url", normalize_url(self.url))
 
-    def mismatch(self, installed: Source | None) -> str | None:
-        """Why *installed* does not satisfy this (expected) source, or ``None`` if it does."""
-        got = installed or Source(kind="index")
-        if self.kind != got.kind:
-            return f"installed from {got.describe()}, expected {self.describe()}"
+    def installed_key(self) -> tuple[str | bool, ...]:
+        """This (installed) source as ``installed_source()`` in the hook reads it from
+        ``direct_url.json``: for VCS, the commit and the requested revision both."""
         if self.kind == "vcs":
-            if self.vcs != got.vcs or normalize_url(self.url) != normalize_url(got.url):
-                return f"installed from {got.describe()}, expected {self.describe()}"
-            if self.commit and got.commit != self.commit:
+            return ("vcs", self.vcs or "git", normalize_url(self.url), self.commit or "", self.revision or "")
+        return self.hook_key()
+
+    def mismatch(self, installed: Source | None) -> str | None:
+        """Why *installed* does not satisfy this (expected) source, or ``None`` if it does.
+
+        Whether it does is decided by the start-up hook's ``source_differs()``, so that
+        ``validate`` and the hook can never disagree; this method only words the reason.
+        """
+        got = installed or Source(kind="index")
+        if not source_differs(self.hook_key(), got.installed_key()):
+            return None
+        if self.kind == "vcs" and got.kind == "vcs" and normalize_url(self.url) == normalize_url(got.url):
+            if self.commit:
                 return f"installed commit {got.commit}, expected {self.commit}"
-            if (
-                not self.commit
-                and self.revision
-                and self.revision
-                not in {
-                    got.revision,
-                    got.commit,
-                }
-            ):
-                return f"installed revision {got.revision or got.commit}, expected {self.revision}"
-        elif self.kind == "directory":
-            if self.url != got.url:
-                return f"installed from {got.describe()}, expected {self.describe()}"
-            if self.editable != got.editable:
-                mode = "editable" if got.editable else "non-editable"
-                return f"installed {mode} from {got.url}"
-        elif self.kind == "url" and normalize_url(self.url) != normalize_url(got.url):
-            return f"installed from {got.url}, expected {self.url}"
-        return None
+            return f"installed revision {got.revision or got.commit}, expected {self.revision}"
+        if self.kind == "directory" and got.kind == "directory" and self.url == got.url:
+            mode = "editable" if got.editable else "non-editable"
+            return f"installed {mode} from {got.url}"
+        return f"installed from {got.describe()}, expected {self.describe()}"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

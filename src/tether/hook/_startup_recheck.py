@@ -138,7 +138,7 @@ def installed_source(dist_path):
         return ("unreadable",)
 
 
-def source_differs(expected, installed):
+def source_differs(expected: "tuple[object, ...] | None", installed: "tuple[object, ...]") -> "bool":
     """Whether an installed source tuple fails an expected one (``None`` accepts any)."""
     if expected is None:
         return False
