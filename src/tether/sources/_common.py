@@ -7,8 +7,9 @@ import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
+from packaging.markers import InvalidMarker, Marker
 from packaging.specifiers import SpecifierSet
 from packaging.utils import (
     InvalidSdistFilename,
@@ -23,7 +24,7 @@ from tether.errors import BoundError
 from tether.models import Expectation, Source
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
     from packaging.requirements import Requirement
 
@@ -38,9 +39,11 @@ __all__ = [
     "expectation_from_requirement",
     "load_lock_toml",
     "load_toml",
+    "marker_holds",
     "path_from_file_url",
     "project_name_of",
     "read_text",
+    "source_from_git_reference",
     "source_from_url",
 ]
 
@@ -123,6 +126,49 @@ def load_lock_toml(
         return load_toml("".join(out), display)
     except BoundError:
         return load_toml(text, display)
+
+
+def marker_holds(
+    marker: object,
+    env: dict[str, str],
+    display: str,
+    *,
+    key: str | None = None,
+    line: int | None = None,
+    extras: Iterable[str] = (),
+) -> bool:
+    """Whether a lock's marker string holds for *env* (with no extra, or one of *extras*).
+
+    ``None`` always holds.
+
+    :raises BoundError: if it is not a string or not a valid PEP 508 marker.
+    """
+    if marker is None:
+        return True
+    if not isinstance(marker, str):
+        raise BoundError(display, f"expected a marker string, got {marker!r}", key=key, line=line)
+    try:
+        parsed = Marker(marker)
+    except InvalidMarker as e:
+        reason = str(e).splitlines()[0]
+        raise BoundError(display, f"invalid marker {marker!r}: {reason}", key=key, line=line) from e
+    return any(parsed.evaluate({**env, "extra": extra}) for extra in ("", *extras))
+
+
+def source_from_git_reference(reference: str) -> Source:
+    """A ``git+URL?rev=REV&subdirectory=DIR#COMMIT`` reference, as uv.lock and pixi.lock
+    write one (the ``git+`` prefix is optional: uv.lock leaves it out)."""
+    parts = urlsplit(reference.removeprefix("git+"))
+    query = parse_qs(parts.query)
+    revision = next((query[k][0] for k in ("rev", "tag", "branch") if k in query), None)
+    return Source(
+        kind="vcs",
+        vcs="git",
+        url=parts._replace(query="", fragment="").geturl(),
+        revision=revision,
+        commit=parts.fragment or None,
+        subdirectory=query.get("subdirectory", [None])[0],
+    )
 
 
 def path_from_file_url(url: str) -> str:

@@ -15,13 +15,12 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from packaging.markers import InvalidMarker, Marker
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
 from tether.errors import BoundError
 from tether.models import Bound, Expectation, Source
-from tether.sources._common import SEEDED
+from tether.sources._common import SEEDED, marker_holds
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -61,14 +60,8 @@ def _expectation(
     """One entry, or ``None`` when its marker is false for the target."""
     if not isinstance(entry, dict):
         raise BoundError(display, "expected an object", key=key)
-    markers = entry.get("markers")
-    if markers:
-        try:
-            if not Marker(markers).evaluate(env):
-                return None
-        except InvalidMarker as e:
-            msg = f"invalid marker {markers!r}: {str(e).splitlines()[0]}"
-            raise BoundError(display, msg, key=key) from e
+    if not marker_holds(entry.get("markers") or None, env, display, key=key):
+        return None
     version = entry.get("version")
     if version is None and not any(k in entry for k in ("git", "path", "file")):
         raise BoundError(display, "a package listed with no version and no source", key=key)

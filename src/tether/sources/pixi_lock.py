@@ -13,14 +13,14 @@ comparison. Version 5 lists packages with ``kind``/``url``; 6 and 7 key them by
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
 from tether.errors import BoundError
 from tether.models import Bound, Expectation, Source
-from tether.sources._common import exact
+from tether.sources._common import exact, source_from_git_reference
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -57,12 +57,7 @@ def _conda_name_version(url: str) -> tuple[str, str]:
 
 def _pypi_source(ref: str, entry: dict[str, Any], base: Path) -> Source | None:
     if ref.startswith("git+"):
-        parts = urlsplit(ref[4:])
-        query = parse_qs(parts.query)
-        revision = next((query[k][0] for k in ("rev", "tag", "branch") if k in query), None)
-        return Source(kind="vcs", vcs="git", url=parts._replace(query="", fragment="").geturl(),
-                      revision=revision, commit=parts.fragment or None,
-                      subdirectory=query.get("subdirectory", [None])[0])  # fmt: skip
+        return source_from_git_reference(ref)
     if ref.startswith("direct+"):
         return Source(kind="url", url=ref.removeprefix("direct+"))
     if "://" in ref:

@@ -31,7 +31,6 @@ import shlex
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from packaging.markers import InvalidMarker, Marker
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
@@ -39,7 +38,15 @@ from packaging.version import InvalidVersion, Version
 
 from tether.errors import BoundError
 from tether.models import Bound, Expectation, Source
-from tether.sources._common import SEEDED, exact, get_table, load_lock_toml, load_toml, read_text
+from tether.sources._common import (
+    SEEDED,
+    exact,
+    get_table,
+    load_lock_toml,
+    load_toml,
+    marker_holds,
+    read_text,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -160,17 +167,7 @@ class _Walker:
             self.by_name.setdefault(canonicalize_name(pkg["name"]), []).append((i, pkg))
 
     def holds(self, marker: object, key: str, extras: frozenset[str] = frozenset()) -> bool:
-        if marker is None:
-            return True
-        if not isinstance(marker, str):
-            raise BoundError(self.display, f"expected a marker string, got {marker!r}", key=key)
-        try:
-            parsed = Marker(marker)
-        except InvalidMarker as e:
-            reason = str(e).splitlines()[0]
-            raise BoundError(self.display, f"invalid marker {marker!r}: {reason}", key=key) from e
-        env = self.target.marker_env()
-        return any(parsed.evaluate({**env, "extra": e}) for e in ("", *extras))
+        return marker_holds(marker, self.target.marker_env(), self.display, key=key, extras=extras)
 
     def python_ok(self, constraint: object, key: str) -> bool:
         if constraint is None or constraint == "*":

@@ -42,6 +42,7 @@ from tether.sources._common import (
     VCS_SCHEMES,
     exact,
     expectation_from_requirement,
+    marker_holds,
     name_from_url,
     pinned,
     read_text,
@@ -216,7 +217,7 @@ class _Parser:
             url, _, marker = text.partition(";")
             ok = True
             if marker.strip():
-                ok = self._marker_holds(f"x; {marker}", display, number)
+                ok = marker_holds(marker.strip(), self.target.marker_env(), display, line=number)
             self._direct(
                 url.strip(), path, display, number, editable=False, constraint=constraint, marker_ok=ok
             )
@@ -240,14 +241,6 @@ class _Parser:
             # replace it).
             exp = replace(exp, source=Source(kind="index"))
         self.expectations.append(exp)
-
-    def _marker_holds(self, text: str, display: str, number: int) -> bool:
-        try:
-            req = Requirement(text)
-        except InvalidRequirement as e:
-            reason = str(e).splitlines()[0]
-            raise BoundError(display, f"invalid marker in {text[3:]!r}: {reason}", line=number) from e
-        return req.marker is None or req.marker.evaluate(self.target.marker_env())
 
 
 def _repair(header: str, display: str) -> str:

@@ -26,16 +26,22 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, urlsplit
 
-from packaging.markers import InvalidMarker, Marker
 from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from tether.errors import BoundError
 from tether.models import Bound, Expectation, Source
-from tether.sources._common import exact, get_table, load_lock_toml, load_toml, read_text
+from tether.sources._common import (
+    exact,
+    get_table,
+    load_lock_toml,
+    load_toml,
+    marker_holds,
+    read_text,
+    source_from_git_reference,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -91,16 +97,8 @@ class _Lock:
             )
             self.by_name.setdefault(pkg.name, []).append(pkg)
 
-    def holds(self, marker: object, key: str, extra: str = "") -> bool:
-        if marker is None:
-            return True
-        if not isinstance(marker, str):
-            raise BoundError(self.display, f"expected a marker string, got {marker!r}", key=key)
-        try:
-            return Marker(marker).evaluate({**self.env, "extra": extra})
-        except InvalidMarker as e:
-            reason = str(e).splitlines()[0]
-            raise BoundError(self.display, f"invalid marker {marker!r}: {reason}", key=key) from e
+    def holds(self, marker: object, key: str) -> bool:
+        return marker_holds(marker, self.env, self.display, key=key)
 
     def resolve(self, edge: dict[str, Any], key: str) -> _Package:
         """The package entry an edge points at, for the target."""
@@ -152,17 +150,7 @@ def _source(pkg: _Package, base: Path, display: str) -> Source | None:
         path = base / str(src.get("editable") or src.get("directory"))
         return Source(kind="directory", url=str(path.resolve()), editable="editable" in src)
     if "git" in src:
-        parts = urlsplit(str(src["git"]))
-        query = parse_qs(parts.query)
-        revision = next((query[k][0] for k in ("rev", "tag", "branch") if k in query), None)
-        return Source(
-            kind="vcs",
-            vcs="git",
-            url=parts._replace(query="", fragment="").geturl(),
-            revision=revision,
-            commit=parts.fragment or None,
-            subdirectory=query.get("subdirectory", [None])[0],
-        )
+        return source_from_git_reference(str(src["git"]))
     if "url" in src:
         return Source(kind="url", url=str(src["url"]))
     if "path" in src:
