@@ -44,6 +44,19 @@ def cli(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str
          ": in 'version': pixi lock version 9 is not supported; expected one of 5, 6, 7"),
         (("pixi-lock", "pixi.not-pixi.lock"), "pixi.lock",
          ": not a pixi lock file (expected 'version', 'environments' and 'packages')"),
+        (("uv-lock", "uv.bad-requires-python.lock"), "uv.lock",
+         ": in 'requires-python': invalid specifier 'not a spec'; expected a PEP 440 range"),
+        (("poetry-lock", "poetry.dependencies-not-a-table.lock"), "poetry.lock",
+         ": not a valid poetry.lock file (unexpected structure: AttributeError: 'str' object has no "
+         "attribute 'items')"),
+        (("pipfile-lock", "Pipfile.extras-not-a-list.lock"), "Pipfile.lock",
+         ": not a valid Pipfile.lock file (unexpected structure: TypeError: 'int' object is not iterable)"),
+        (("pixi-lock", "pixi.environment-not-a-mapping.lock"), "pixi.lock",
+         ": not a valid pixi.lock file (unexpected structure: AttributeError: 'int' object has no "
+         "attribute 'get')"),
+        (("pixi-lock", "pixi.conda-file-name.lock"), "pixi.lock",
+         ": conda package 'https://conda.anaconda.org/conda-forge/noarch/weird.conda' has no name and "
+         "its file name is not name-version-build"),
         (("pixi-lock", "pixi.bad-yaml.lock"), "pixi.lock",
          ":7: invalid YAML: did not find expected ',' or ']'"),
     ],
@@ -51,6 +64,10 @@ def cli(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str
 def test_bad_locks(tmp_path: Path, capsys: pytest.CaptureFixture[str], data: tuple[str, str], name: str,
                    message: str) -> None:  # fmt: skip
     lock = placed(tmp_path, data, name)
+    if name == "poetry.lock":  # poetry reads the groups from the pyproject beside its lock
+        shutil.copy(
+            data_file("poetry-lock", "pyproject.for-poetry-locks.toml"), lock.parent / "pyproject.toml"
+        )
     code, out, err = cli(capsys, "validate", "-p", sys.executable, "--lock", lock)
     assert (code, out) == (2, "")
     assert err == f"tether: error: {lock}{message}\n"

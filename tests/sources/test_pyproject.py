@@ -63,6 +63,17 @@ def test_errors(name: str, selection: Selection, message: str) -> None:
     assert str(exc.value) == message
 
 
+def test_extra_that_is_not_a_list(tmp_path) -> None:
+    path = tmp_path / "pyproject.toml"
+    path.write_text('[project]\nname = "x"\nversion = "1"\noptional-dependencies = {cli = "rich"}\n')
+    with pytest.raises(BoundError) as exc:
+        PyprojectReader().read(path.read_text(), path=path, display="pyproject.toml", target=linux_311(),
+                               selection=Selection(extras=("cli",)))  # fmt: skip
+    assert str(exc.value) == (
+        "pyproject.toml: in 'project.optional-dependencies.cli': expected a list of PEP 508 strings"
+    )
+
+
 def test_cyclic_groups() -> None:
     with pytest.raises(BoundError) as exc:
         read("pyproject.cyclic-groups.toml", Selection(groups=("a",)))

@@ -14,6 +14,7 @@ of those names that tether did not write is never overwritten or removed.
 
 from __future__ import annotations
 
+import contextlib
 import marshal
 import os
 import shutil
@@ -219,7 +220,9 @@ def _precompile(python: str, package: Path) -> None:
         " invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)\n"
     )
     files = [str(package / "__init__.py"), str(package / "_startup_recheck.py")]
-    subprocess.run([python, "-I", "-S", "-c", code, *files], capture_output=True, check=False, timeout=60)
+    # Without byte code each start compiles the small runtime instead: not an error.
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        subprocess.run([python, "-I", "-S", "-c", code, *files], capture_output=True, check=False, timeout=60)
 
 
 def install(
@@ -298,7 +301,9 @@ def read_status(purelib: str) -> HookStatus:
         return HookStatus(installed=False, site=purelib)
     try:
         state = marshal.loads(paths.state.read_bytes())  # noqa: S302 - a file tether wrote
-    except (OSError, ValueError, EOFError) as e:
+        if not isinstance(state, dict) or state.get("version") != _startup.STATE_VERSION:
+            raise ValueError("written by another version of tether")
+    except (OSError, ValueError, EOFError, TypeError) as e:
         msg = f"{paths.state}: unreadable ({e}); run `tether site-install` again"
         raise HookError(msg) from e
     fresh = tuple(_startup.stamps(state)) == tuple(state["stamps"])

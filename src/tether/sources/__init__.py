@@ -109,11 +109,7 @@ def load_bound(
     if location is not None and is_remote(location):
         with workdir() as tmp:
             path = fetch(location, Path(tmp), _DETECT_ORDER, timeout)
-            text = read_text(path, display=location)
-            bound = reader_for(path).read(
-                text, path=path, display=location, target=target, selection=selection
-            )
-            return replace(bound, files=())
+            return replace(_read(path, location, target, selection), files=())
     if location is None:
         path = detect(Path.cwd())
         display = path.name
@@ -123,5 +119,26 @@ def load_bound(
         if path.is_dir():
             path = detect(path)
             display = str(path)
+    return _read(path, display, target, selection)
+
+
+def _read(path: Path, display: str, target: Target, selection: Selection) -> Bound:
+    """Read one bound file, translating what its shape breaks into one line.
+
+    Readers name what they check (versions, keys, markers) in their own words. A file
+    that is valid TOML/JSON/YAML but shaped unlike its format (a table where a list
+    belongs, a number where a string does) breaks a reader somewhere else: that is
+    translated here, once, at the module boundary, keeping the low-level complaint so
+    that the line still says what was wrong.
+
+    :raises BoundError: for anything wrong with the file.
+    """
     text = read_text(path, display=display)
-    return reader_for(path).read(text, path=path, display=display, target=target, selection=selection)
+    reader = reader_for(path)
+    try:
+        return reader.read(text, path=path, display=display, target=target, selection=selection)
+    except BoundError:
+        raise
+    except (AttributeError, KeyError, TypeError, ValueError) as e:
+        msg = f"not a valid {reader.format} file (unexpected structure: {type(e).__name__}: {e})"
+        raise BoundError(display, msg) from e

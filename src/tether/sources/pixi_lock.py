@@ -47,12 +47,16 @@ def conda_subdir(markers: dict[str, str]) -> str:
     return f"{system}-{arch}"
 
 
-def _conda_name_version(url: str) -> tuple[str, str]:
+def _conda_name_version(url: str, display: str) -> tuple[str, str]:
+    """Name and version from a conda file name, ``{name}-{version}-{build}.conda``."""
     filename = unquote(urlsplit(url).path).rsplit("/", 1)[-1]
     for suffix in (".conda", ".tar.bz2"):
         filename = filename.removesuffix(suffix)
-    name, version, _build = filename.rsplit("-", 2)
-    return name, version
+    parts = filename.rsplit("-", 2)
+    if len(parts) != 3:
+        msg = f"conda package {url!r} has no name and its file name is not name-version-build"
+        raise BoundError(display, msg)
+    return parts[0], parts[1]
 
 
 def _pypi_source(ref: str, entry: dict[str, Any], base: Path) -> Source | None:
@@ -74,7 +78,7 @@ def _conda(ref: str, entry: dict[str, Any], display: str) -> Expectation:
     if "name" in entry and "version" in entry:
         name, version = str(entry["name"]), str(entry["version"])
     else:
-        name, version = _conda_name_version(ref)
+        name, version = _conda_name_version(ref, display)
     return Expectation(name=canonicalize_name(name), specifier=exact(version), origin=display)
 
 

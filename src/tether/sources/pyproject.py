@@ -112,7 +112,10 @@ class PyprojectReader:
                 msg = f"no extra {extra!r} (it has: {', '.join(sorted(optional)) or 'none'})"
                 raise BoundError(display, msg, key="project.optional-dependencies")
             key_name, reqs = by_extra[extra]
-            for i, d in enumerate(reqs if isinstance(reqs, list) else []):
+            if not isinstance(reqs, list):
+                msg = "expected a list of PEP 508 strings"
+                raise BoundError(display, msg, key=f"project.optional-dependencies.{key_name}")
+            for i, d in enumerate(reqs):
                 key = f"project.optional-dependencies.{key_name}[{i}]"
                 req = _requirement(d, display, key)
                 if canonicalize_name(req.name) == name:

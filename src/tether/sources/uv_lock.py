@@ -27,7 +27,7 @@ import shlex
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from packaging.specifiers import SpecifierSet
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
@@ -189,7 +189,12 @@ class UvLockReader:
         requires_python = data.get("requires-python")
         if isinstance(requires_python, str):
             full = target.markers["python_full_version"]
-            if not SpecifierSet(requires_python).contains(full, prereleases=True):
+            try:
+                allowed = SpecifierSet(requires_python)
+            except InvalidSpecifier as e:
+                msg = f"invalid specifier {requires_python!r}; expected a PEP 440 range"
+                raise BoundError(display, msg, key="requires-python") from e
+            if not allowed.contains(full, prereleases=True):
                 msg = f"requires Python {requires_python}, and {target.executable} is {full}"
                 raise BoundError(display, msg, key="requires-python")
         lock = _Lock(data, display, target)
