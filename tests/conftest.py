@@ -14,10 +14,13 @@ from typing import TYPE_CHECKING, Protocol
 import pytest
 
 from tether import _query
+from tether.sources.interface import BoundReader, Selection
 from tether.target import Target
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
+
+    from tether.models import Bound
 
 DATA = Path(__file__).parent / "data"
 SHARED_LOCKS = Path(__file__).resolve().parents[2] / "shared" / "data" / "locks"
@@ -151,6 +154,13 @@ def make_dist() -> MakeDist:
 def here() -> Target:
     """The interpreter running the tests, as a target (Linux, CPython 3.11 in CI)."""
     return Target.from_query(_query.query())
+
+
+def read_bound(reader: BoundReader, path: Path, selection: Selection | None = None,
+               target: Target | None = None, display: str | None = None) -> Bound:  # fmt: skip
+    """Read *path* with *reader* for Linux / CPython 3.11 (the shared locks' target)."""
+    return reader.read(path.read_text(encoding="utf-8"), path=path, display=display or str(path),
+                       target=target or linux_311(), selection=selection or Selection())  # fmt: skip
 
 
 def linux_311() -> Target:

@@ -30,5 +30,12 @@ def test_system_site_packages_venv(tmp_path: Path) -> None:
 
 
 def test_running_interpreter_is_asked_in_process() -> None:
+    """In-process and in a child, the running interpreter describes itself the same way,
+    so a result never depends on whether tether runs inside its target."""
+    from tether.target import Target, _ask
+
     target = query_target(sys.executable)
     assert target.executable == sys.executable
+    child = Target.from_query(_ask(sys.executable))
+    assert (child.sites, child.purelib, child.markers, child.prefix) == (
+        target.sites, target.purelib, target.markers, target.prefix)  # fmt: skip

@@ -2,17 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import data_file, linux_311
+from tests.conftest import data_file, read_bound
 from tether.errors import BoundError
 from tether.sources import Selection
 from tether.sources.pylock import PylockReader
 
 
 def read(name: str, selection: Selection | None = None):
-    path = data_file("pylock", name)
-    return PylockReader().read(
-        path.read_text(), path=path, display=name, target=linux_311(), selection=selection or Selection()
-    )
+    return read_bound(PylockReader(), data_file("pylock", name), selection, display=name)
 
 
 def test_sources_and_markers() -> None:

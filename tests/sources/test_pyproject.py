@@ -2,17 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import data_file, linux_311
+from tests.conftest import data_file, linux_311, read_bound
 from tether.errors import BoundError
 from tether.sources import Selection
 from tether.sources.pyproject import PyprojectReader
 
 
 def read(name: str, selection: Selection | None = None):
-    path = data_file("pyproject", name)
-    return PyprojectReader().read(
-        path.read_text(), path=path, display=name, target=linux_311(), selection=selection or Selection()
-    )
+    return read_bound(PyprojectReader(), data_file("pyproject", name), selection, display=name)
 
 
 def names(bound) -> list[str]:

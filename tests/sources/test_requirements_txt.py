@@ -4,17 +4,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import data_file, linux_311
+from tests.conftest import data_file, linux_311, read_bound
 from tether.errors import BoundError
-from tether.sources import Selection, load_bound
+from tether.sources import load_bound
 from tether.sources.requirements_txt import RequirementsReader, _logical_lines
 from tether.target import Target
 
 
 def read(path: Path, target: Target | None = None):
-    return RequirementsReader().read(
-        "", path=path, display=str(path), target=target or linux_311(), selection=Selection()
-    )
+    return read_bound(RequirementsReader(), path, target=target)
 
 
 def pins(bound) -> dict[str, str]:

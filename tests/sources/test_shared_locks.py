@@ -3,15 +3,17 @@ packages selected for Linux x86_64 / CPython 3.11 with the tool's defaults is pi
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
-from tests.conftest import SHARED_LOCKS, linux_311
+from tests.conftest import SHARED_LOCKS, data_file, linux_311, read_bound
 from tether.errors import BoundError
 from tether.models import Bound
 from tether.sources import Selection, reader_for
-from tether.sources._common import read_text
+from tether.sources.uv_lock import UvLockReader
 from tether.target import Target
 
 CASES = [
@@ -51,14 +53,7 @@ def bound_of(relpath: str, selection: Selection | None = None, target: Target | 
     path = SHARED_LOCKS / relpath
     if not path.exists():
         pytest.skip(f"{path} is not present")
-    reader = reader_for(path)
-    return reader.read(
-        read_text(path),
-        path=path,
-        display=relpath,
-        target=target or linux_311(),
-        selection=selection or Selection(),
-    )
+    return read_bound(reader_for(path), path, selection, target, display=relpath)
 
 
 def select(relpath: str, selection: Selection | None = None) -> int:
@@ -137,3 +132,13 @@ def test_pipfile_develop() -> None:
 def test_uv_all_packages() -> None:
     """fastmcp's members are all reached from its root: `uv export --all-packages` counts 159 too."""
     assert select("uv-lock/PrefectHQ__fastmcp/uv.lock", Selection(all_packages=True)) == 159
+
+
+def test_uv_all_packages_adds_members_the_project_does_not_need(tmp_path: Path) -> None:
+    lock = tmp_path / "uv.lock"
+    shutil.copy(data_file("uv-lock", "uv.workspace-member-not-needed.lock"), lock)
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "app"\nversion = "0.1"\n')
+    names = {e.name for e in read_bound(UvLockReader(), lock).expectations}
+    assert names == {"app", "a"}
+    every = {e.name for e in read_bound(UvLockReader(), lock, Selection(all_packages=True)).expectations}
+    assert every == {"app", "a", "tool", "b"}
