@@ -79,3 +79,26 @@ def test_interpreter_answer_is_asked_again_when_pyvenv_cfg_changes(
         cfg.read_text().replace("include-system-site-packages = false", "include-system-site-packages = true")
     )
     assert len(query_target(str(venv)).sites) > len(first.sites)
+
+
+def test_an_edited_tether_does_not_answer_from_the_cache(venv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    import tether.validate
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("TETHER_CACHE_DIR", str(cache))
+    lock = tmp_path / "requirements.txt"
+    lock.write_text("six==1.16.0\n")
+    argv = ["validate", "-p", str(venv), "--lock", str(lock)]
+    assert main(argv) == 0
+    (entry,) = entries(cache)
+    entry.write_bytes(marshal.dumps({**marshal.loads(entry.read_bytes()), "value": ("from the cache\n", 0)}))
+    module = Path(tether.validate.__file__)
+    before = module.stat()
+    try:
+        os.utime(module, ns=(before.st_atime_ns, before.st_mtime_ns + 10**9))
+        capsys.readouterr()
+        assert main(argv) == 0
+        assert capsys.readouterr().out.startswith("valid:")
+    finally:
+        os.utime(module, ns=(before.st_atime_ns, before.st_mtime_ns))

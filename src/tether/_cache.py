@@ -12,7 +12,7 @@ Python. Nothing can go stale silently, because an entry is used only when
   each site directory (any install, uninstall or reinstall replaces a ``.dist-info``
   in it), the target's executable and ``pyvenv.cfg``, every bound file read (nested
   ``-r`` files and companion ``pyproject.toml`` included), the directory a bound was
-  auto-detected in, and tether's own package.
+  auto-detected in, and tether's own modules.
 
 What an interpreter reports (site directories, marker environment) is kept the way uv
 keeps it: keyed by the executable, the stamps of the binary it resolves to and of its
@@ -56,13 +56,27 @@ def _dir() -> str:
     return os.path.join(base, "tether")
 
 
+def _code_stamp() -> int:
+    """The newest modification of tether's own modules: an edited tether (an editable
+    install) must not answer with what the old code computed."""
+    newest = 0
+    pending = [os.path.dirname(os.path.abspath(__file__))]
+    while pending:
+        with os.scandir(pending.pop()) as entries:
+            for entry in entries:
+                if entry.name.endswith(".py"):
+                    newest = max(newest, entry.stat().st_mtime_ns)
+                elif entry.is_dir() and entry.name != "__pycache__":
+                    pending.append(entry.path)
+    return newest
+
+
 def _key(argv: Sequence[str]) -> tuple[object, ...]:
-    package = os.path.dirname(os.path.abspath(__file__))
     return (
         _VERSION,
         __version__,
         sys.executable,
-        stamp(package),
+        _code_stamp(),
         tuple(argv),
         os.getcwd(),
         tuple(os.environ.get(k) for k in _ENV_KEYS),
