@@ -21,13 +21,8 @@ def entries(cache: Path, kind: str = "validate") -> list[Path]:
     return sorted(cache.glob(f"{kind}-*.marshal"))
 
 
-def test_hit_miss_and_bypass(
-    venv: Path,
-    tmp_path: Path,
-    make_dist: MakeDist,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def doctored(venv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Validate once, then replace the cached answer with a marker the next hit prints."""
     cache = tmp_path / "cache"
     monkeypatch.setenv("TETHER_CACHE_DIR", str(cache))
     lock = tmp_path / "requirements.txt"
@@ -36,9 +31,20 @@ def test_hit_miss_and_bypass(
     assert main(argv) == 0
     (entry,) = entries(cache)
     assert len(entries(cache, "interpreter")) == 1
-    # Prove the next identical run answers from the entry: doctor its output.
-    data = marshal.loads(entry.read_bytes())
-    entry.write_bytes(marshal.dumps({**data, "value": ("from the cache\n", 0)}))
+    entry.write_bytes(marshal.dumps({**marshal.loads(entry.read_bytes()), "value": ("from the cache\n", 0)}))
+    return argv
+
+
+def test_hit_miss_and_bypass(
+    venv: Path,
+    tmp_path: Path,
+    make_dist: MakeDist,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Prove the next identical run answers from the entry: its output was doctored.
+    argv = doctored(venv, tmp_path, monkeypatch)
+    lock = Path(argv[-1])
     capsys.readouterr()
     assert main(argv) == 0
     assert capsys.readouterr().out == "from the cache\n"
@@ -85,14 +91,7 @@ def test_an_edited_tether_does_not_answer_from_the_cache(venv: Path, tmp_path: P
                                                         monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     import tether.validate
 
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("TETHER_CACHE_DIR", str(cache))
-    lock = tmp_path / "requirements.txt"
-    lock.write_text("six==1.16.0\n")
-    argv = ["validate", "-p", str(venv), "--lock", str(lock)]
-    assert main(argv) == 0
-    (entry,) = entries(cache)
-    entry.write_bytes(marshal.dumps({**marshal.loads(entry.read_bytes()), "value": ("from the cache\n", 0)}))
+    argv = doctored(venv, tmp_path, monkeypatch)
     module = Path(tether.validate.__file__)
     before = module.stat()
     try:
