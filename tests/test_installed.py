@@ -29,11 +29,10 @@ def test_reads_dist_info_egg_info_and_direct_url(tmp_path: Path, make_dist: Make
     by_name = {str(d.name): d for d in installed.dists}
     assert sorted(by_name) == ["editable-thing", "foo-bar", "from-git", "legacy", "old"]
     assert str(by_name["foo-bar"].version) == "1.0"
-    assert [str(r) for r in by_name["foo-bar"].requires] == ['six>=1; python_version < "4"']
-    thing = by_name["editable-thing"].source
-    assert thing is not None and (thing.kind, thing.url, thing.editable) == ("directory", "/src/thing", True)
-    git = by_name["from-git"].source
-    assert git is not None and (git.kind, git.commit, git.revision) == ("vcs", "a" * 40, "main")
+    assert [str(r) for r in installed.requires[by_name["foo-bar"].path]] == ['six>=1; python_version < "4"']
+    assert by_name["editable-thing"].source == ("dir", "/src/thing", True)
+    assert by_name["from-git"].source == ("vcs", "git", "https://github.example/o/r", "a" * 40, "main")
+    assert by_name["foo-bar"].source == ()
     assert str(by_name["legacy"].version) == "0.9" and str(by_name["old"].version) == "1.0"
     assert all(d.problem is None for d in installed.dists)
 

@@ -33,7 +33,7 @@ import sys
 import zlib
 
 from tether import __version__
-from tether.hook._startup import stamp
+from tether.runtime.scan import stamp
 
 # Not typing.TYPE_CHECKING: importing typing costs ~10 ms on the cached path, and
 # type checkers treat any name TYPE_CHECKING as true.

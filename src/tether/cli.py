@@ -167,6 +167,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_target_options(uninstall)
     uninstall.set_defaults(func=_cmd_site_uninstall)
 
+    refresh = sub.add_parser("site-refresh", help=argparse.SUPPRESS)
+    refresh.add_argument("state", help="the hook's state file")
+    refresh.set_defaults(func=_cmd_site_refresh)
+
     status = sub.add_parser("site-status", help="show whether the start-up check is installed")
     _add_target_options(status)
     status.set_defaults(func=_cmd_site_status)
@@ -226,73 +230,16 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return code
 
 
-def _refresh_args(args: argparse.Namespace, options: CheckOptions, python: str, lock: str) -> list[str]:
-    """The site-install options with every path made absolute, for the hook's refresh."""
-    out = [
-        "--python",
-        python,
-        "--lock",
-        lock,
-        "--on-drift",
-        args.on_drift,
-        "--exit-code",
-        str(args.exit_code),
-        "--environment",
-        args.environment,
-        "--timeout",
-        str(args.timeout),
-    ]
-    for flag, values in (
-        ("--extra", args.extra),
-        ("--group", args.group),
-        ("--only-group", args.only_group),
-        ("--without-group", args.without_group),
-        ("--exempt", args.exempt),
-        ("--ignore", sorted(options.ignore)),
-    ):
-        for value in values:
-            out += [flag, value]
-    for flag, on in (
-        ("--all-extras", args.all_extras),
-        ("--no-default-groups", args.no_default_groups),
-        ("--superset", args.superset),
-        ("--subset", args.subset),
-        ("--all-packages", args.all_packages),
-        ("--force", args.force),
-    ):
-        if on:
-            out.append(flag)
-    return out
-
-
 def _cmd_site_install(args: argparse.Namespace) -> int:
-    import os
-
     from tether.formats.text import plural
     from tether.hook.install import DEFAULT_EXEMPT, install
-    from tether.sources import detect
-    from tether.target import find_interpreter
-
-    options = _check_options(args)
-    python = os.path.abspath(find_interpreter(args.python))
-    lock = args.lock
-    if lock is None:
-        from pathlib import Path
-
-        lock = str(detect(Path.cwd()))
-    from tether.sources.remote import is_remote
-
-    if not is_remote(lock):
-        lock = os.path.abspath(lock)
-    from dataclasses import replace
 
     checked, paths = install(
-        replace(options, lock=lock),
+        _check_options(args),
         mode=args.on_drift,
         exit_code=args.exit_code,
         exempt=(*DEFAULT_EXEMPT, *args.exempt),
         force=args.force,
-        refresh_args=_refresh_args(args, options, python, lock),
     )
     if not args.quiet:
         report = checked.report
@@ -301,6 +248,13 @@ def _cmd_site_install(args: argparse.Namespace) -> int:
             f"installed the start-up check in {paths.site}\n"
             f"  bound: {report.bound}  mode: {args.on_drift}  environment now: {state}\n"
         )
+    return EXIT_VALID
+
+
+def _cmd_site_refresh(args: argparse.Namespace) -> int:
+    from tether.hook.install import refresh
+
+    refresh(args.state)
     return EXIT_VALID
 
 

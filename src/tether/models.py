@@ -6,28 +6,30 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from tether.hook._startup_recheck import normalize_url, source_differs
+from tether.runtime.metadata import normalize_url
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from packaging.requirements import Requirement
     from packaging.specifiers import SpecifierSet
     from packaging.utils import NormalizedName
-    from packaging.version import Version
+
+    from tether.runtime.compare import Finding
+    from tether.runtime.scan import CondaPackage, Dist, Leftover
 
 __all__ = [
     "STATUSES",
     "Bound",
-    "CondaRecord",
     "Expectation",
     "Follow",
     "Installed",
-    "InstalledDist",
-    "Leftover",
     "Record",
     "Source",
     "SourceKind",
     "Status",
     "describe_expectation",
+    "record_from_finding",
 ]
 
 SourceKind = Literal["index", "url", "vcs", "directory"]
@@ -79,11 +81,9 @@ class Source:
             return self.url + (" (editable)" if self.editable else "")
         return self.url
 
-    def hook_key(self) -> tuple[str | bool, ...]:
-        """The tuple the start-up hook compares with an installed ``direct_url.json``.
-
-        See ``installed_source()`` and ``source_differs()`` in :mod:`tether.hook._startup`.
-        """
+    def key(self) -> tuple[str | bool, ...]:
+        """This (expected) source as a source key of :mod:`tether.runtime.metadata`, the
+        form the one comparison (:func:`tether.runtime.compare.compare`) takes."""
         if self.kind == "index":
             return ()
         if self.kind == "vcs":
@@ -91,31 +91,6 @@ class Source:
         if self.kind == "directory":
             return ("dir", self.url, self.editable)
         return ("url", normalize_url(self.url))
-
-    def installed_key(self) -> tuple[str | bool, ...]:
-        """This (installed) source as ``installed_source()`` in the hook reads it from
-        ``direct_url.json``: for VCS, the commit and the requested revision both."""
-        if self.kind == "vcs":
-            return ("vcs", self.vcs or "git", normalize_url(self.url), self.commit or "", self.revision or "")
-        return self.hook_key()
-
-    def mismatch(self, installed: Source | None) -> str | None:
-        """Why *installed* does not satisfy this (expected) source, or ``None`` if it does.
-
-        Whether it does is decided by the start-up hook's ``source_differs()``, so that
-        ``validate`` and the hook can never disagree; this method only words the reason.
-        """
-        got = installed or Source(kind="index")
-        if not source_differs(self.hook_key(), got.installed_key()):
-            return None
-        if self.kind == "vcs" and got.kind == "vcs" and normalize_url(self.url) == normalize_url(got.url):
-            if self.commit:
-                return f"installed commit {got.commit}, expected {self.commit}"
-            return f"installed revision {got.revision or got.commit}, expected {self.revision}"
-        if self.kind == "directory" and got.kind == "directory" and self.url == got.url:
-            mode = "editable" if got.editable else "non-editable"
-            return f"installed {mode} from {got.url}"
-        return f"installed from {got.describe()}, expected {self.describe()}"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -163,10 +138,9 @@ class Bound:
     #: what the pins require may be present; ``check`` for ranges (a pyproject): what
     #: they require must be present and satisfy the requirement, as ``pip check`` says.
     follow: Follow
-    #: Packages that may be present without being listed (``pip freeze`` and
-    #: ``pip-compile`` leave setuptools and wheel out of their files).
-    tolerated: frozenset[NormalizedName] = frozenset()
-    #: Packages that may be present and need not be (the project itself, for a pyproject).
+    #: Packages that may be present without being listed: the project itself, for a
+    #: pyproject; the seed packages ``pip freeze`` and ``pip-compile`` leave out of their
+    #: files (setuptools, wheel) or that virtualenv seeds where poetry and pipenv sync.
     allowed: frozenset[NormalizedName] = frozenset()
     #: The command that brings the environment back in line with this bound.
     repair: str = ""
@@ -179,55 +153,21 @@ class Bound:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class InstalledDist:
-    """One ``.dist-info`` or ``.egg-info`` found in a site directory."""
-
-    name: NormalizedName
-    #: ``None`` when the metadata has no (valid) version.
-    version: Version | None
-    #: The version as written, for messages.
-    raw_version: str
-    #: The metadata directory (or file, for a legacy ``.egg-info`` file).
-    path: str
-    site: str
-    #: From PEP 610 ``direct_url.json``; ``None`` for a registry install.
-    source: Source | None = None
-    #: ``Requires-Dist``, read only when asked for.
-    requires: tuple[Requirement, ...] = ()
-    #: What is wrong with the metadata, if anything.
-    problem: str | None = None
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Leftover:
-    """A ``~``-prefixed entry pip leaves behind when an uninstall or upgrade is interrupted."""
-
-    name: str
-    path: str
-    site: str
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class CondaRecord:
-    """One ``conda-meta/*.json`` record of a conda environment."""
-
-    name: NormalizedName
-    version: str
-    #: The record file.
-    path: str
-    #: The ``.dist-info`` folders (absolute paths) this package installed.
-    owns: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
 class Installed:
-    """Everything found in the target's site directories, in import order."""
+    """Everything found in the target's site directories, in import order: the
+    inventory a report carries.
+
+    The distributions are :class:`tether.runtime.scan.Dist` records, read by the same
+    scan that the start-up check runs.
+    """
 
     sites: tuple[str, ...]
-    dists: tuple[InstalledDist, ...]
+    dists: tuple[Dist, ...]
     leftovers: tuple[Leftover, ...] = ()
     #: conda-meta records, read only for a bound with conda packages.
-    conda: tuple[CondaRecord, ...] = ()
+    conda: tuple[CondaPackage, ...] = ()
+    #: ``Requires-Dist`` by metadata path, read only when a bound follows it.
+    requires: Mapping[str, tuple[Requirement, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -248,5 +188,16 @@ class Record:
     sites: tuple[str, ...] = ()
     #: One line of explanation: a source difference, a metadata problem.
     detail: str = ""
-    #: Where the bound asks for it.
-    origin: str = field(default="", compare=False)
+
+
+def record_from_finding(finding: Finding) -> Record:
+    """The record of one finding of :func:`tether.runtime.compare.compare`."""
+    name, status, installed, expected, sites, detail = finding
+    return Record(
+        name=name,
+        status=status,  # type: ignore[arg-type]  # compare's statuses are STATUSES
+        installed=installed,
+        expected=expected,
+        sites=tuple(sites),
+        detail=detail,
+    )

@@ -1,28 +1,32 @@
-"""Compare what a bound expects with what is installed: a pure function, no I/O."""
+"""Compare what a bound expects with what is installed: pure functions, no I/O.
+
+The comparison itself is the runtime's (:func:`tether.runtime.compare.compare`), the
+one the start-up check runs. This module *compiles* a bound into the expectation that
+function takes (plain data: pins as PEP 440 keys, sources as keys, ranges as text), and
+widens it first where a bound lists direct dependencies alone (the closure of installed
+``Requires-Dist``, which needs ``packaging``'s markers).
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
-from dataclasses import replace
-from typing import TYPE_CHECKING
+from collections import deque
+from typing import TYPE_CHECKING, Any
 
 from packaging.utils import NormalizedName, canonicalize_name
 
-from tether.models import (
-    STATUSES,
-    Bound,
-    Expectation,
-    Installed,
-    InstalledDist,
-    Record,
-    describe_expectation,
-)
+from tether.models import Bound, Expectation, Installed, Record, describe_expectation, record_from_finding
+from tether.runtime import compare as _compare
+from tether.runtime import versions
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Mapping
+    from collections.abc import Collection, Iterable, Mapping
+
+    from packaging.specifiers import SpecifierSet
+
+    from tether.runtime.scan import Dist
 
 
-__all__ = ["DEFAULT_IGNORE", "expand_closure", "validate"]
+__all__ = ["DEFAULT_IGNORE", "compile_expectation", "expand_closure", "validate"]
 
 #: Ignored unless the user says otherwise: pip is the installer that bootstraps every
 #: environment (``python -m venv`` seeds it) and few lock files list it.
@@ -39,9 +43,30 @@ def _merge(a: Expectation, b: Expectation) -> Expectation:
     )
 
 
+def merged(expectations: Iterable[Expectation]) -> dict[NormalizedName, Expectation]:
+    """One expectation per name: specifiers intersected, extras united."""
+    out: dict[NormalizedName, Expectation] = {}
+    for exp in expectations:
+        out[exp.name] = _merge(out[exp.name], exp) if exp.name in out else exp
+    return out
+
+
+def _marker_holds(req: Any, environment: Mapping[str, str], extras: Iterable[str]) -> bool:
+    if req.marker is None:
+        return True
+    for extra in ("", *extras):
+        try:
+            if req.marker.evaluate({**environment, "extra": extra}):
+                return True
+        except Exception:  # noqa: BLE001, S112 - installed metadata from elsewhere: a marker
+            # comparing a version with a non-version (``python_version ~= "abc"``) holds for no one.
+            continue
+    return False
+
+
 def expand_closure(
     expectations: Mapping[NormalizedName, Expectation],
-    winners: Mapping[NormalizedName, InstalledDist],
+    installed: Installed,
     environment: Mapping[str, str],
 ) -> dict[NormalizedName, Expectation]:
     """Add what installed packages require, following ``Requires-Dist`` from *expectations*.
@@ -50,6 +75,9 @@ def expand_closure(
     dependencies: each requirement whose marker holds for the target (with the extras
     asked of its parent) is expected, with the parent's version range.
     """
+    winners: dict[str, Dist] = {}
+    for found in installed.dists:
+        winners.setdefault(found.name, found)
     result = dict(expectations)
     queue = deque(result)
     seen_extras: dict[NormalizedName, frozenset[NormalizedName]] = {}
@@ -60,10 +88,8 @@ def expand_closure(
         if dist is None or seen_extras.get(name) == exp.extras:
             continue
         seen_extras[name] = exp.extras
-        for req in dist.requires:
-            if req.marker is not None and not any(
-                req.marker.evaluate({**environment, "extra": extra}) for extra in ("", *exp.extras)
-            ):
+        for req in installed.requires.get(dist.path, ()):
+            if not _marker_holds(req, environment, exp.extras):
                 continue
             dep = Expectation(
                 name=canonicalize_name(req.name),
@@ -72,112 +98,87 @@ def expand_closure(
                 origin=f"required by {name}",
             )
             previous = result.get(dep.name)
-            merged = dep if previous is None else _merge(previous, dep)
-            if merged != previous:
-                result[dep.name] = merged
+            new = dep if previous is None else _merge(previous, dep)
+            if new != previous:
+                result[dep.name] = new
                 queue.append(dep.name)
     return result
 
 
-def _installed_records(
-    installed: Installed,
-) -> tuple[dict[NormalizedName, InstalledDist], list[Record]]:
-    by_name: dict[NormalizedName, list[InstalledDist]] = defaultdict(list)
-    for dist in installed.dists:
-        by_name[dist.name].append(dist)
-    winners: dict[NormalizedName, InstalledDist] = {}
-    records: list[Record] = []
-    for name, dists in by_name.items():
-        # The first on sys.path is the one imported, as pip and importlib.metadata take it.
-        winners[name] = dists[0]
-        if len(dists) > 1:
-            sites = tuple(d.site for d in dists)
-            same_site = len(set(sites)) < len(sites)
-            records.append(
-                Record(
-                    name=name,
-                    status="duplicate" if same_site else "shadowed",
-                    installed=dists[0].raw_version or None,
-                    expected=None,
-                    sites=sites,
-                    detail=", ".join(f"{d.raw_version or '?'} in {d.path}" for d in dists),
-                )
+def _check(specifier: SpecifierSet) -> tuple[Any, ...] | None:
+    """A version check of :mod:`tether.runtime.compare` for *specifier*."""
+    specs = list(specifier)
+    if not specs:
+        return None
+    if len(specs) == 1 and specs[0].operator == "==" and not specs[0].version.endswith(".*"):
+        key = versions.key(specs[0].version)
+        if key is not None:
+            return ("==", str(specifier), key)
+    return ("spec", str(specifier))
+
+
+def compile_expectation(
+    expected: Iterable[Expectation],
+    *,
+    allowed: Iterable[str] = (),
+    conda: Iterable[Expectation] = (),
+    ignore: Collection[str] = DEFAULT_IGNORE,
+    superset: bool = False,
+    subset: bool = False,
+) -> dict[str, Any]:
+    """The expectation :func:`tether.runtime.compare.compare` takes (plain, ``marshal``-able data)."""
+    return {
+        "expected": {
+            exp.name: (
+                _check(exp.specifier),
+                describe_expectation(exp),
+                exp.source.key() if exp.source is not None else None,
             )
-        for dist in dists:
-            if dist.problem is not None:
-                records.append(
-                    Record(
-                        name=name,
-                        status="invalid",
-                        installed=dist.raw_version or None,
-                        expected=None,
-                        sites=(dist.site,),
-                        detail=f"{dist.path}: {dist.problem}",
-                    )
-                )
-    records.extend(
-        Record(
-            name=left.name,
-            status="leftover",
-            installed=None,
-            expected=None,
-            sites=(left.site,),
-            detail=f"{left.path}: left behind by an interrupted install; remove it",
-        )
-        for left in installed.leftovers
+            for exp in merged(expected).values()
+        },
+        "allowed": sorted(set(allowed)),
+        "conda": {exp.name: (_check(exp.specifier), describe_expectation(exp)) for exp in conda},
+        "ignored": sorted({canonicalize_name(n) for n in ignore}),
+        "superset": superset,
+        "subset": subset,
+    }
+
+
+def expectation_for(
+    bound: Bound,
+    installed: Installed | None,
+    *,
+    environment: Mapping[str, str],
+    superset: bool = False,
+    subset: bool = False,
+    ignore: Collection[str] = DEFAULT_IGNORE,
+) -> dict[str, Any]:
+    """Compile *bound* for one target; *installed* (with ``Requires-Dist``) widens it for
+    bounds that follow it (:attr:`Bound.follow`) and may be ``None`` for the others."""
+    expected = merged(bound.expectations)
+    allowed = set(bound.allowed)
+    if installed is not None and bound.follow == "check":
+        expected = expand_closure(expected, installed, environment)
+    elif installed is not None and bound.follow == "allow":
+        allowed |= expand_closure(expected, installed, environment).keys()
+    return compile_expectation(
+        expected.values(), allowed=allowed, conda=bound.conda, ignore=ignore, superset=superset, subset=subset
     )
-    return winners, records
 
 
-def _conda_records(
-    bound: Bound, installed: Installed, *, subset: bool, superset: bool, ignored: set[NormalizedName]
-) -> list[Record]:
-    """Conda packages (pixi.lock) against the environment's conda-meta records."""
-    if not bound.conda:
-        return []
-    have = {r.name: r for r in installed.conda}
-    out: list[Record] = []
-    for exp in bound.conda:
-        record = have.get(exp.name)
-        if exp.name in ignored:
-            continue
-        if record is None:
-            if not subset:
-                out.append(
-                    Record(
-                        name=exp.name,
-                        status="missing",
-                        installed=None,
-                        expected=describe_expectation(exp),
-                        detail="conda package",
-                    )
-                )
-        elif not exp.specifier.contains(record.version, prereleases=True):
-            out.append(
-                Record(
-                    name=exp.name,
-                    status="mismatch",
-                    installed=record.version,
-                    expected=describe_expectation(exp),
-                    sites=(record.path,),
-                    detail="conda package",
-                )
-            )
-    if not superset:
-        wanted = {e.name for e in bound.conda} | ignored
-        out.extend(
-            Record(
-                name=r.name,
-                status="unexpected",
-                installed=r.version,
-                expected=None,
-                sites=(r.path,),
-                detail="conda package",
-            )
-            for r in installed.conda
-            if r.name not in wanted
-        )
-    return out
+def contains(specifier: str, version: str) -> bool:
+    """Whether *version* satisfies *specifier*, installed pre-releases included."""
+    from packaging.specifiers import SpecifierSet
+
+    return SpecifierSet(specifier).contains(version, prereleases=True)
+
+
+def judge(expect: Mapping[str, Any], installed: Installed) -> tuple[Record, ...]:
+    """The one comparison, on a compiled expectation; an empty tuple means valid."""
+    findings = _compare.compare(
+        dict(expect), installed.dists, installed.leftovers, installed.conda, contains=contains
+    )
+    return tuple(record_from_finding(f) for f in findings)
 
 
 def validate(
@@ -197,70 +198,7 @@ def validate(
     :param subset: packages the bound names may be absent.
     :param ignore: names neither checked nor reported.
     """
-    ignored = {canonicalize_name(n) for n in ignore}
-    if installed.conda or bound.conda:
-        # What conda installed is compared with the conda records below, not here.
-        owned = {p for record in installed.conda for p in record.owns}
-        installed = replace(installed, dists=tuple(d for d in installed.dists if d.path not in owned))
-    winners, records = _installed_records(installed)
-    expected: dict[NormalizedName, Expectation] = {}
-    for exp in bound.expectations:
-        expected[exp.name] = _merge(expected[exp.name], exp) if exp.name in expected else exp
-    required: dict[NormalizedName, Expectation] = {}
-    if bound.follow == "check":
-        expected = expand_closure(expected, winners, environment)
-    elif bound.follow == "allow":
-        required = expand_closure(expected, winners, environment)
-
-    for name, exp in expected.items():
-        if name in ignored:
-            continue
-        dist = winners.get(name)
-        if dist is None:
-            if not subset:
-                records.append(
-                    Record(
-                        name=name,
-                        status="missing",
-                        installed=None,
-                        expected=describe_expectation(exp),
-                        origin=exp.origin,
-                    )
-                )
-            continue
-        if dist.version is None:
-            continue  # already reported as invalid
-        detail = ""
-        if not exp.specifier.contains(dist.version, prereleases=True):
-            detail = f"{dist.raw_version} does not satisfy {exp.specifier}"
-        elif exp.source is not None:
-            detail = exp.source.mismatch(dist.source) or ""
-        if detail:
-            records.append(
-                Record(
-                    name=name,
-                    status="mismatch",
-                    installed=dist.raw_version,
-                    expected=describe_expectation(exp),
-                    sites=(dist.site,),
-                    detail=detail,
-                    origin=exp.origin,
-                )
-            )
-
-    if not superset:
-        allowed = expected.keys() | required.keys() | ignored | bound.tolerated | bound.allowed
-        records.extend(
-            Record(
-                name=name,
-                status="unexpected",
-                installed=dist.raw_version or None,
-                expected=None,
-                sites=(dist.site,),
-            )
-            for name, dist in winners.items()
-            if name not in allowed
-        )
-    records.extend(_conda_records(bound, installed, subset=subset, superset=superset, ignored=ignored))
-    order = {status: i for i, status in enumerate(STATUSES)}
-    return tuple(sorted(records, key=lambda r: (order[r.status], r.name)))
+    expect = expectation_for(
+        bound, installed, environment=environment, superset=superset, subset=subset, ignore=ignore
+    )
+    return judge(expect, installed)

@@ -145,7 +145,7 @@ def test_concurrent_starts_after_lock_change(tmp_path: Path) -> None:
         assert "Traceback" not in err and "cannot read" not in err
         assert "idna" in err
     # The state on disk is whole and current.
-    assert start(py, "-c", "import _tether_hook as h; print(h.load()['lines'][0][0])")[1] == "idna\n"
+    assert start(py, "-c", "import _tether_hook.startup as h; print(h.load()['lines'][0][0])")[1] == "idna\n"
 
 
 def test_tether_outside_the_target_env_is_not_needed_at_start(tmp_path: Path) -> None:

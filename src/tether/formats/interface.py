@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from tether.models import Record
+    from tether.models import Installed, Record
 
 __all__ = ["Formatter", "Report"]
 
@@ -26,6 +26,8 @@ class Report:
     records: tuple[Record, ...]
     #: The command that repairs the environment.
     repair: str = ""
+    #: Everything found installed, for formats that list it (an SBOM, an audit).
+    inventory: Installed | None = None
 
     @property
     def valid(self) -> bool:

@@ -1,4 +1,4 @@
-"""The start-up check: its stdlib-only runtime (``_startup``) and its installer (``install``)."""
+"""The start-up check's installer (:mod:`.install`); what runs at start is :mod:`tether.runtime`."""
 
 from __future__ import annotations
 

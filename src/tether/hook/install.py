@@ -2,11 +2,13 @@
 
 What is written into the target's purelib (and nothing else):
 
-- ``_tether_hook.pth``: ``import _tether_hook; _tether_hook.run()`` (one line, UTF-8);
-- ``_tether_hook.start``: ``_tether_hook:run``, the PEP 829 entry point that Python 3.15+
-  runs instead of the ``.pth`` import line;
-- ``_tether_hook/``: the runtime (``__init__.py``, a copy of :mod:`tether.hook._startup`),
-  its state (``state.marshal``) and what Python caches there (``__pycache__``).
+- ``_tether_hook/``: a copy of the runtime package :mod:`tether.runtime`, byte-compiled
+  there by the target itself (``__pycache__``), and its state (``state.marshal``, see
+  :mod:`tether.runtime.state`);
+- ``_tether_hook.pth``: one ``import`` line that executes the compiled
+  :mod:`tether.runtime.startup` without the import system (see its docstring);
+- ``_tether_hook.start``: ``_tether_hook.startup:run``, the PEP 829 entry point that
+  Python 3.15+ runs instead of the ``.pth`` import line.
 
 Uninstall removes exactly these, so site-packages lists as it did before install. A file
 of those names that tether did not write is never overwritten or removed.
@@ -19,34 +21,65 @@ import marshal
 import os
 import shutil
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+import tether.runtime
 from tether.errors import HookError
-from tether.hook import _startup
+from tether.runtime import startup
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from tether.check import Checked, CheckOptions
-    from tether.models import Record
+    from tether.runtime.state import Options, State
 
 __all__ = [
     "DEFAULT_EXEMPT",
+    "HookPaths",
     "HookStatus",
     "hook_paths",
     "install",
     "read_status",
+    "refresh",
     "uninstall",
 ]
 
 PTH_NAME = "_tether_hook.pth"
 START_NAME = "_tether_hook.start"
 PACKAGE_NAME = "_tether_hook"
-PTH_LINE = "import _tether_hook; _tether_hook.run()\n"
-START_LINE = "_tether_hook:run\n"
+START_LINE = "_tether_hook.startup:run\n"
 _MARK = "# written by tether site-install; removed by tether site-uninstall\n"
+#: What identifies the runtime's ``__init__.py`` (and an older tether's) as ours.
+_OURS = ("tether's runtime", "tether's start-up check")
+
+#: The ``.pth`` line's code: run the byte code of ``startup`` without the import system,
+#: or import it when that byte code is missing or from another Python; never raise.
+_LOADER = """\
+if "_tether_hook.startup" not in sys.modules:
+    try:
+        try:
+            import marshal
+            from _frozen_importlib_external import MAGIC_NUMBER
+            with open(D + "/__pycache__/startup." + sys.implementation.cache_tag + ".pyc", "rb") as f:
+                b = f.read()
+            if b[:4] != MAGIC_NUMBER:
+                raise ImportError("byte code of another Python")
+            m = type(sys)("_tether_hook.startup")
+            m.__file__ = D + "/startup.py"
+            m.__package__ = "_tether_hook"
+            exec(marshal.loads(b[16:]), m.__dict__)
+            sys.modules[m.__name__] = m
+        except Exception:
+            import _tether_hook.startup as m
+        m.run()
+    except Exception as e:
+        if sys.stderr is not None:
+            sys.stderr.write(
+                "tether: start-up check unavailable (%s: %s); Python starts anyway\\n" % (type(e).__name__, e)
+            )
+"""
 
 #: Programs whose start is never checked, so that the environment can be repaired.
 #: Matched exactly against a script's base name (version digits stripped: ``pip3.11``)
@@ -71,6 +104,11 @@ DEFAULT_EXEMPT = (
 )
 
 Mode = Literal["warn", "exit"]
+
+
+def pth_line(package: Path) -> str:
+    """The ``.pth`` line for the runtime copied to *package* (ASCII, one line)."""
+    return f"import sys; exec({_LOADER!a}, {{'sys': sys, 'D': {str(package)!a}}})\n"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -109,7 +147,7 @@ class HookStatus:
     lock: str = ""
     mode: str = ""
     fresh: bool = False
-    lines: tuple[tuple[str, str, str | None, str | None], ...] = ()
+    lines: tuple[tuple[Any, ...], ...] = ()
 
 
 def hook_paths(purelib: str) -> HookPaths:
@@ -117,99 +155,133 @@ def hook_paths(purelib: str) -> HookPaths:
     return HookPaths(site=Path(purelib))
 
 
-def _ours(path: Path, expected: str) -> bool:
+def _ours(path: Path, expected: str | None = None) -> bool:
+    """Whether a ``.pth``/``.start`` file is one tether wrote."""
     try:
-        return path.read_text(encoding="utf-8").endswith(expected)
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return False
+    return text.startswith(_MARK) and (expected is None or text.endswith(expected))
+
+
+def _ours_package(package: Path) -> bool:
+    try:
+        head = (package / "__init__.py").read_text(encoding="utf-8")[:300]
+    except (OSError, UnicodeDecodeError):
+        return False
+    return any(mark in head for mark in _OURS)
 
 
 def _check_foreign(paths: HookPaths) -> None:
-    for path, line in ((paths.pth, PTH_LINE), (paths.start, START_LINE)):
-        if path.exists() and not _ours(path, line):
+    for path in (paths.pth, paths.start):
+        if path.exists() and not _ours(path):
             msg = f"{path}: exists and was not written by tether; not overwriting it"
             raise HookError(msg)
-    init = paths.package / "__init__.py"
-    if paths.package.exists() and not (paths.package.is_dir() and _ours_module(init)):
+    if paths.package.exists() and not (paths.package.is_dir() and _ours_package(paths.package)):
         msg = f"{paths.package}: exists and was not written by tether; not overwriting it"
         raise HookError(msg)
 
 
-def _ours_module(init: Path) -> bool:
-    try:
-        return "tether's start-up check" in init.read_text(encoding="utf-8")[:200]
-    except (OSError, UnicodeDecodeError):
-        return False
-
-
 def _write(path: Path, data: bytes) -> None:
+    """Write atomically: a temporary file beside it, then a rename (removed on failure)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
 
 
-def _lines(records: Sequence[Record]) -> list[tuple[str, str, str | None, str | None]]:
-    return [(r.name, r.status, r.installed, r.expected) for r in records]
+def _options(options: CheckOptions, *, python: str, lock: str) -> Options:
+    from tether.sources.interface import Selection
+
+    selection = options.selection or Selection()
+    return {
+        "python": python,
+        "lock": lock,
+        "extras": list(selection.extras),
+        "all_extras": selection.all_extras,
+        "groups": list(selection.groups),
+        "only_groups": list(selection.only_groups),
+        "without_groups": list(selection.without_groups),
+        "no_default_groups": selection.no_default_groups,
+        "environment": selection.environment,
+        "all_packages": selection.all_packages,
+        "superset": options.superset,
+        "subset": options.subset,
+        "ignore": sorted(options.ignore),
+        "timeout": options.timeout,
+    }
+
+
+def options_from_state(stored: Options) -> CheckOptions:
+    """The check options a state was installed with."""
+    from tether.check import CheckOptions
+    from tether.sources.interface import Selection
+
+    selection = Selection(
+        extras=tuple(stored["extras"]),
+        all_extras=stored["all_extras"],
+        groups=tuple(stored["groups"]),
+        only_groups=tuple(stored["only_groups"]),
+        without_groups=tuple(stored["without_groups"]),
+        no_default_groups=stored["no_default_groups"],
+        environment=stored["environment"],
+        all_packages=stored["all_packages"],
+    )
+    return CheckOptions(
+        python=stored["python"],
+        lock=stored["lock"],
+        selection=selection,
+        superset=stored["superset"],
+        subset=stored["subset"],
+        ignore=frozenset(stored["ignore"]),
+        timeout=stored["timeout"],
+    )
 
 
 def _build_state(
-    checked: Checked,
-    options: CheckOptions,
-    *,
-    mode: Mode,
-    exit_code: int,
-    exempt: Sequence[str],
-    refresh: list[str],
-) -> dict[str, Any]:
-    bound = checked.bound
-    target = checked.target
-    expected: dict[str, tuple[str | None, tuple[str | bool, ...] | None]] = {}
-    for exp in bound.expectations:
-        specs = list(exp.specifier)
-        version = specs[0].version if len(specs) == 1 and specs[0].operator in {"==", "==="} else None
-        expected[exp.name] = (version, exp.source.hook_key() if exp.source is not None else None)
-    optional = set(bound.tolerated | bound.allowed)
-    if bound.follow == "allow":
-        # What the pins require may be there, at any version (pip installs it).
-        from tether.installed import scan
-        from tether.validate import expand_closure
-
-        dists = scan(target.sites, with_requires=True).dists
-        winners = {d.name: d for d in reversed(dists)}
-        optional |= set(expand_closure({e.name: e for e in bound.expectations}, winners, target.markers))
+    checked: Checked, options: Options, *, mode: Mode, exit_code: int, exempt: Sequence[str]
+) -> State:
     from tether.sources.remote import is_remote
 
-    lock_is_file = not is_remote(bound.path) and Path(bound.path).is_file()
+    bound = checked.bound
+    lock_is_file = not is_remote(bound.path) and os.path.isfile(bound.path)
     return {
-        "version": _startup.STATE_VERSION,
-        "lock": str(Path(bound.path).resolve()) if lock_is_file else bound.path,
-        "lock_is_file": lock_is_file,
-        "files": [str(Path(f).resolve()) for f in bound.files] if lock_is_file else [],
-        "prefix": target.prefix,
-        "sites": list(target.sites),
-        "expected": expected,
-        "optional": sorted(optional - set(expected)),
-        "ignored": sorted(options.ignore),
-        "superset": options.superset,
-        "subset": options.subset,
-        # Ranges (a pyproject) need packaging to judge: the hook asks tether on a change.
-        "delegate": bound.follow == "check",
+        "version": startup.STATE_VERSION,
+        "prefix": checked.target.prefix,
+        "sites": list(checked.target.sites),
+        # Not resolved: a lock reached through a symlink (``current -> releases/N``) is
+        # stamped through it, so switching the link is a change.
+        "files": [os.path.abspath(f) for f in bound.files] if lock_is_file else [],
+        "lock": os.path.abspath(bound.path) if lock_is_file else bound.path,
+        "where": os.path.dirname(os.path.abspath(bound.path)) if lock_is_file else "",
+        "expect": checked.expect,
+        "certain": checked.certain,
         "mode": mode,
         "exit_code": exit_code,
-        "exempt": sorted(exempt),
+        "exempt": sorted(set(exempt)),
         "repair": bound.repair,
-        "refresh": refresh,
-        "lines": _lines(checked.report.records),
+        "tether": [sys.executable, "-m", "tether"],
+        "options": options,
+        "lines": _findings(checked),
         "stamps": [],
     }
+
+
+def _findings(checked: Checked) -> list[tuple[Any, ...]]:
+    return [(r.name, r.status, r.installed, r.expected, r.sites, r.detail) for r in checked.report.records]
 
 
 def _precompile(python: str, package: Path) -> None:
     """Compile the runtime with the target's own interpreter, as unchecked-hash ``.pyc``.
 
-    Starts then load byte code even where no ``.pyc`` can be written (a read-only site,
-    or ``PYTHONDONTWRITEBYTECODE=1``, common in containers), and without a source stat.
-    A failure only costs compile time at each start.
+    The ``.pth`` line loads ``startup``'s byte code directly; the others are imported
+    only when something changed. Unchecked-hash byte code loads without a source stat,
+    and even where no ``.pyc`` can be written (a read-only site, or
+    ``PYTHONDONTWRITEBYTECODE=1``). A failure only costs the import fallback at each start.
     """
     import subprocess
 
@@ -219,10 +291,17 @@ def _precompile(python: str, package: Path) -> None:
         "    py_compile.compile(f, doraise=True,"
         " invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)\n"
     )
-    files = [str(package / "__init__.py"), str(package / "_startup_recheck.py")]
-    # Without byte code each start compiles the small runtime instead: not an error.
+    files = sorted(str(p) for p in package.glob("*.py"))
     with contextlib.suppress(OSError, subprocess.SubprocessError):
         subprocess.run([python, "-I", "-S", "-c", code, *files], capture_output=True, check=False, timeout=60)
+
+
+def _copy_runtime(package: Path) -> None:
+    source = Path(tether.runtime.__file__).parent
+    package.mkdir(exist_ok=True)
+    for module in sorted(source.glob("*.py")):
+        _write(package / module.name, module.read_bytes())
+    shutil.rmtree(package / "__pycache__", ignore_errors=True)
 
 
 def install(
@@ -232,81 +311,122 @@ def install(
     exit_code: int = 1,
     exempt: Sequence[str] = DEFAULT_EXEMPT,
     force: bool = False,
-    refresh_args: Sequence[str] = (),
 ) -> tuple[Checked, HookPaths]:
     """Validate the environment and install (or refresh) the start-up check in it.
 
     Idempotent: running it again rewrites tether's own files only.
 
-    :param refresh_args: the ``site-install`` options, re-run by the hook when the lock
-        file changes.
     :raises HookError: when a file of ours would replace one tether did not write, or
         site-packages is not writable.
     :raises TetherError: when the target or the bound cannot be read.
     """
     from tether.check import check
+    from tether.sources import detect
+    from tether.sources.remote import is_remote
+    from tether.target import find_interpreter
 
-    checked = check(options)
+    python = os.path.abspath(find_interpreter(options.python))
+    lock = options.lock if options.lock is not None else str(detect(Path.cwd()))
+    if not is_remote(lock):
+        lock = os.path.abspath(lock)
+    options = replace(options, python=python, lock=lock)
+    checked = check(replace(options, use_cache=False))
     paths = hook_paths(checked.target.purelib)
     if not force:
         _check_foreign(paths)
-    refresh = [sys.executable, "-m", "tether", "site-install", "--quiet", *refresh_args]
-    state = _build_state(checked, options, mode=mode, exit_code=exit_code, exempt=exempt, refresh=refresh)
+    state = _build_state(
+        checked, _options(options, python=python, lock=lock), mode=mode, exit_code=exit_code, exempt=exempt
+    )
     try:
         paths.site.mkdir(parents=True, exist_ok=True)
-        paths.package.mkdir(exist_ok=True)
-        _write(paths.package / "__init__.py", Path(_startup.__file__).read_bytes())
-        recheck_src = Path(_startup.__file__).with_name("_startup_recheck.py")
-        _write(paths.package / "_startup_recheck.py", recheck_src.read_bytes())
+        _copy_runtime(paths.package)
         _precompile(checked.target.executable, paths.package)
         # The stamp is taken after our own writes, the .pth last of all: the check is
         # live only once everything it needs is in place.
         _write(paths.start, (_MARK + START_LINE).encode())
-        _write(paths.pth, (_MARK + PTH_LINE).encode())
-        state["stamps"] = list(_startup.stamps(state))
-        _write(paths.state, marshal.dumps(state, 2))
+        _write(paths.pth, (_MARK + pth_line(paths.package)).encode())
+        state["stamps"] = startup.now(state)
+        _write(paths.state, marshal.dumps(dict(state), 2))
     except OSError as e:
         msg = f"{paths.site}: cannot write the start-up check ({e.strerror or e})"
         raise HookError(msg) from e
     return checked, paths
 
 
+def _load_state(path: Path) -> State:
+    try:
+        state = marshal.loads(path.read_bytes())  # noqa: S302 - a file tether wrote
+        if not isinstance(state, dict) or state.get("version") != startup.STATE_VERSION:
+            raise ValueError("written by another version of tether")
+    except (OSError, ValueError, EOFError, TypeError) as e:
+        msg = f"{path}: unreadable ({e}); run `tether site-install` again"
+        raise HookError(msg) from e
+    return state  # type: ignore[return-value]
+
+
+def refresh(state_path: str) -> Checked:
+    """Decide again for an installed hook, with the options it was installed with (run
+    by the hook when the bound changed, or when the runtime cannot judge alone).
+
+    :raises HookError: when the state cannot be read or written.
+    :raises TetherError: when the target or the bound cannot be read.
+    """
+    state = _load_state(Path(state_path))
+    checked, _ = install(
+        options_from_state(state["options"]),
+        mode="exit" if state["mode"] == "exit" else "warn",
+        exit_code=state["exit_code"],
+        exempt=state["exempt"],
+    )
+    return checked
+
+
 def uninstall(purelib: str) -> list[Path]:
     """Remove everything :func:`install` wrote; return what was removed.
+
+    Everything is checked before anything is removed, so a foreign file stops the
+    uninstall before it starts, never half way.
 
     :raises HookError: when a file of ours has been replaced by a foreign one.
     """
     paths = hook_paths(purelib)
-    removed: list[Path] = []
-    for path, line in ((paths.pth, PTH_LINE), (paths.start, START_LINE)):
-        if path.exists():
-            if not _ours(path, line):
-                msg = f"{path}: was not written by tether; leaving it"
-                raise HookError(msg)
-            path.unlink()
-            removed.append(path)
-    if paths.package.is_dir():
-        if not _ours_module(paths.package / "__init__.py"):
-            msg = f"{paths.package}: was not written by tether; leaving it"
+    for path in (paths.pth, paths.start):
+        if path.exists() and not _ours(path):
+            msg = f"{path}: was not written by tether; leaving everything in place"
             raise HookError(msg)
-        shutil.rmtree(paths.package)
-        removed.append(paths.package)
+    if paths.package.exists() and not (paths.package.is_dir() and _ours_package(paths.package)):
+        msg = f"{paths.package}: was not written by tether; leaving everything in place"
+        raise HookError(msg)
+    removed: list[Path] = []
+    try:
+        # The .pth first: from then on no start runs the check.
+        for path in (paths.pth, paths.start):
+            if path.exists():
+                path.unlink()
+                removed.append(path)
+        if paths.package.is_dir():
+            shutil.rmtree(paths.package)
+            removed.append(paths.package)
+        for leftover in paths.site.glob(f".{PTH_NAME}.*.tmp"):
+            leftover.unlink()
+        for leftover in paths.site.glob(f".{START_NAME}.*.tmp"):
+            leftover.unlink()
+    except OSError as e:
+        msg = f"{paths.site}: cannot remove the start-up check ({e.strerror or e})"
+        raise HookError(msg) from e
     return removed
 
 
 def read_status(purelib: str) -> HookStatus:
-    """Whether the check is installed, against what, and what it last found."""
+    """Whether the check is installed, against what, and what it last found.
+
+    :raises HookError: when its state cannot be read.
+    """
     paths = hook_paths(purelib)
     if not paths.pth.exists() or not paths.state.exists():
         return HookStatus(installed=False, site=purelib)
-    try:
-        state = marshal.loads(paths.state.read_bytes())  # noqa: S302 - a file tether wrote
-        if not isinstance(state, dict) or state.get("version") != _startup.STATE_VERSION:
-            raise ValueError("written by another version of tether")
-    except (OSError, ValueError, EOFError, TypeError) as e:
-        msg = f"{paths.state}: unreadable ({e}); run `tether site-install` again"
-        raise HookError(msg) from e
-    fresh = tuple(_startup.stamps(state)) == tuple(state["stamps"])
+    state = _load_state(paths.state)
+    fresh = startup.now(state) == state["stamps"]
     return HookStatus(
         installed=True,
         site=purelib,

@@ -129,7 +129,7 @@ class PipfileLockReader:
             format=self.format,
             expectations=tuple(expectations.values()),
             follow="none",
-            tolerated=SEEDED,
+            allowed=SEEDED,
             repair=" ".join(["pipenv sync", *flags]),
             files=(str(path),),
         )

@@ -402,7 +402,7 @@ class PoetryLockReader:
             format=self.format,
             expectations=tuple(expectations),
             follow="none",
-            tolerated=SEEDED,
+            allowed=SEEDED,
             repair=" ".join(["poetry sync", *flags]),
             files=(str(path), str(pyproject_path)),
         )

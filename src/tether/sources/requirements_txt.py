@@ -279,7 +279,7 @@ class RequirementsReader:
             format=self.format,
             expectations=tuple(expectations),
             follow=follow,
-            tolerated=_BOOTSTRAP,
+            allowed=_BOOTSTRAP,
             repair=_repair(parser.header, display),
             files=tuple(parser.files),
         )

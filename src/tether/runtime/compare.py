@@ -1,0 +1,175 @@
+"""The one comparison of what is installed with what a bound expects.
+
+``tether validate`` and the start-up check both call :func:`compare`, with the same
+*expectation*: what tether compiled from the bound for one interpreter (see
+``tether.validate.compile_expectation``). It is plain data, so that the hook can keep it
+in its ``marshal`` state::
+
+    {
+        "expected": {name: (check, display, source)},
+        "allowed": [name, ...],   # may be present without being expected
+        "ignored": [name, ...],   # neither checked nor reported
+        "superset": bool,         # anything not expected may be present
+        "subset": bool,           # what is expected may be absent
+        "conda": {name: (check, display)},   # pixi: conda-meta records
+    }
+
+A *check* is ``None`` (any version), ``("==", TEXT, KEY)`` (a pin, compared by PEP 440
+key here) or ``("spec", TEXT)`` (a range, which only ``packaging`` can judge: the caller
+passes *contains*; the hook, which has no ``packaging``, hands such bounds to tether).
+*display* is the expected version as reports show it; *source* is a source key from
+:mod:`.metadata`, or ``None`` for any source.
+
+A finding is ``(name, status, installed, expected, sites, detail)``.
+"""
+
+from .metadata import mismatch
+from .versions import key as version_key
+from .versions import pin_holds
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+    from .scan import CondaPackage, Dist, Leftover
+
+    Finding = Tuple[str, str, Optional[str], Optional[str], Tuple[str, ...], str]
+    Contains = Callable[[str, str], bool]
+
+__all__ = ["STATUSES", "certain", "compare"]
+
+#: Every status a finding can have, in the order reports list them.
+STATUSES = ("missing", "mismatch", "unexpected", "duplicate", "shadowed", "invalid", "leftover")
+
+
+def certain(expect: "Dict[str, Any]") -> "bool":
+    """Whether :func:`compare` can judge *expect* without ``packaging`` (no ranges)."""
+    for entries in (expect["expected"], expect.get("conda") or {}):
+        for entry in entries.values():
+            if entry[0] is not None and entry[0][0] != "==":
+                return False
+    return True
+
+
+def _version_fails(check: "Any", version: "str", contains: "Optional[Contains]") -> "Optional[str]":
+    """Why *version* fails *check*, or ``None``."""
+    if check is None:
+        return None
+    if check[0] == "==":
+        got = version_key(version)
+        if got is not None and pin_holds(check[2], got):
+            return None
+    elif contains is None:
+        raise ValueError("a range needs a judge: " + check[1])
+    elif contains(check[1], version):
+        return None
+    return "{} does not satisfy {}".format(version, check[1])
+
+
+def _installed(dists: "Sequence[Dist]") -> "Tuple[Dict[str, Dist], List[Finding]]":
+    """The distribution imported for each name (the first on the path), and what is
+    wrong with the installed set itself: duplicates, shadowing, broken metadata."""
+    by_name = {}  # type: Dict[str, List[Dist]]
+    for dist in dists:
+        by_name.setdefault(dist.name, []).append(dist)
+    winners = {}  # type: Dict[str, Dist]
+    findings = []  # type: List[Finding]
+    for name, found in by_name.items():
+        first = winners[name] = found[0]
+        if len(found) > 1:
+            sites = tuple(d.site for d in found)
+            status = "duplicate" if len(set(sites)) < len(sites) else "shadowed"
+            detail = ", ".join("{} in {}".format(d.version or "?", d.path) for d in found)
+            findings.append((name, status, first.version or None, None, sites, detail))
+        findings.extend(
+            (name, "invalid", d.version or None, None, (d.site,), "{}: {}".format(d.path, d.problem))
+            for d in found
+            if d.problem is not None
+        )
+    return winners, findings
+
+
+def _conda(
+    expect: "Dict[str, Any]", conda: "Sequence[CondaPackage]", contains: "Optional[Contains]"
+) -> "List[Finding]":
+    wanted = expect.get("conda") or {}
+    ignored = set(expect["ignored"])
+    have = {record.name: record for record in conda}
+    findings = []  # type: List[Finding]
+    for name, (check, display) in wanted.items():
+        if name in ignored:
+            continue
+        record = have.get(name)
+        if record is None:
+            if not expect["subset"]:
+                findings.append((name, "missing", None, display, (), "conda package"))
+        elif _version_fails(check, record.version, contains):
+            findings.append((name, "mismatch", record.version, display, (record.path,), "conda package"))
+    if not expect["superset"]:
+        findings.extend(
+            (r.name, "unexpected", r.version, None, (r.path,), "conda package")
+            for r in conda
+            if r.name not in wanted and r.name not in ignored
+        )
+    return findings
+
+
+def compare(
+    expect: "Dict[str, Any]",
+    dists: "Sequence[Dist]",
+    leftovers: "Sequence[Leftover]" = (),
+    conda: "Sequence[CondaPackage]" = (),
+    contains: "Optional[Contains]" = None,
+) -> "List[Finding]":
+    """Every way the installed *dists* (in import order) differ from *expect*, sorted by
+    status then name; an empty list means valid.
+
+    :param conda: the environment's conda records, for an expectation with conda packages;
+        the metadata directories they own are left to that comparison.
+    :param contains: ``contains(specifier, version)`` for ranges; required when
+        :func:`certain` is false.
+    :raises ValueError: for a range without *contains*.
+    """
+    if conda:
+        owned = {path for record in conda for path in record.owns}
+        dists = [d for d in dists if d.path not in owned]
+    winners, findings = _installed(dists)
+    ignored = set(expect["ignored"])
+    expected = expect["expected"]
+    for name, (check, display, source) in expected.items():
+        if name in ignored:
+            continue
+        dist = winners.get(name)
+        if dist is None:
+            if not expect["subset"]:
+                findings.append((name, "missing", None, display, (), ""))
+            continue
+        if dist.key is None:
+            continue  # reported as invalid
+        detail = _version_fails(check, dist.version, contains)
+        if detail is None and source is not None and dist.source[:1] != ("unreadable",):
+            detail = mismatch(source, dist.source)
+        if detail is not None:
+            findings.append((name, "mismatch", dist.version, display, (dist.site,), detail))
+    if not expect["superset"]:
+        allowed = set(expect["allowed"])
+        findings.extend(
+            (name, "unexpected", dist.version or None, None, (dist.site,), "")
+            for name, dist in winners.items()
+            if name not in expected and name not in allowed and name not in ignored
+        )
+    findings.extend(
+        (
+            left.name,
+            "leftover",
+            None,
+            None,
+            (left.site,),
+            "{}: left behind by an interrupted install; remove it".format(left.path),
+        )
+        for left in leftovers
+    )
+    findings.extend(_conda(expect, conda, contains))
+    order = {status: i for i, status in enumerate(STATUSES)}
+    findings.sort(key=lambda f: (order[f[1]], f[0]))
+    return findings

@@ -1,0 +1,172 @@
+"""What an installed distribution says of itself: core metadata headers, and where it
+came from (PEP 610 ``direct_url.json``), as comparable *source keys*.
+
+A source key is a tuple, so that it can be stored with ``marshal`` in the hook's state:
+
+- ``()``: an index install (no ``direct_url.json``);
+- ``("url", URL)``: an archive;
+- ``("dir", PATH, editable)``: a local directory;
+- ``("vcs", VCS, URL, COMMIT_OR_REVISION)`` as a bound expects it, and
+  ``("vcs", VCS, URL, COMMIT, REQUESTED_REVISION)`` as an installation records it;
+- ``("unreadable", WHY)``: a ``direct_url.json`` that is not PEP 610.
+
+URLs are reduced by :func:`normalize_url` on both sides. ``packaging.direct_url`` is the
+reference reader; this one (stdlib only, for the runtime) is checked against it in the
+tests: it accepts what ``packaging`` accepts and reads the same fields.
+"""
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional, Tuple
+
+__all__ = ["describe", "mismatch", "normalize_url", "read_headers", "read_source"]
+
+#: At most this many header lines are read from a metadata file (a hostile file could be
+#: one endless header block).
+_MAX_HEADER_LINES = 10000
+
+
+def read_headers(path: "str") -> "Tuple[str, str]":
+    """The ``Name`` and ``Version`` of a core metadata file, reading its headers only.
+
+    :raises OSError: when the file cannot be read.
+    """
+    name = version = ""
+    with open(path, "rb") as f:
+        for n, raw in enumerate(f):
+            line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            if not line or n > _MAX_HEADER_LINES:
+                break
+            field, _, value = line.partition(":")
+            field = field.lower()
+            if field == "name" and not name:
+                name = value.strip()
+            elif field == "version" and not version:
+                version = value.strip()
+    return name, version
+
+
+def normalize_url(url: "str") -> "str":
+    """Reduce a URL to what identifies an artifact or a repository.
+
+    A ``vcs+`` prefix, credentials, a fragment, a trailing slash or ``.git`` and the case
+    of scheme and host do not change what is installed.
+    """
+    head, sep, rest = url.partition("://")
+    if not sep:
+        return url.rstrip("/")
+    scheme = head.split("+", 1)[-1].lower()
+    rest = rest.split("#", 1)[0]
+    netloc, slash, path = rest.partition("/")
+    netloc = netloc.rsplit("@", 1)[-1].lower()
+    path = path.rstrip("/")
+    if path.endswith(".git"):
+        path = path[:-4]
+    return scheme + "://" + netloc + slash + path
+
+
+def _local_path(url: "str") -> "str":
+    import os
+    from urllib.parse import unquote, urlsplit
+
+    return os.path.normpath(unquote(urlsplit(url).path))
+
+
+def _text(data: "dict[str, object]", field: "str", required: "bool" = False) -> "Optional[str]":
+    value = data.get(field)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        raise ValueError("{!r} must be a string".format(field))
+    return value
+
+
+def source_from_dict(data: "object") -> "Tuple[object, ...]":
+    """The installed source key of a parsed ``direct_url.json`` (PEP 610).
+
+    :raises ValueError: when *data* is not a PEP 610 object.
+    """
+    if not isinstance(data, dict):
+        raise ValueError("not a JSON object")
+    url = _text(data, "url", required=True) or ""
+    kinds = [k for k in ("vcs_info", "archive_info", "dir_info") if k in data]
+    if len(kinds) != 1:
+        raise ValueError("exactly one of vcs_info, archive_info, dir_info is required")
+    info = data[kinds[0]]
+    if not isinstance(info, dict):
+        raise ValueError("{!r} must be an object".format(kinds[0]))
+    _text(data, "subdirectory")
+    if kinds[0] == "vcs_info":
+        vcs = _text(info, "vcs", required=True)
+        commit = _text(info, "commit_id", required=True)
+        revision = _text(info, "requested_revision") or ""
+        return ("vcs", vcs, normalize_url(url), commit, revision)
+    if kinds[0] == "dir_info":
+        editable = info.get("editable", False)
+        if not isinstance(editable, bool):
+            raise ValueError("'editable' must be a boolean")
+        if not url.startswith("file://"):
+            raise ValueError("a directory URL must be a file:// URL")
+        return ("dir", _local_path(url), editable)
+    return ("url", normalize_url(url))
+
+
+def read_source(dist_path: "str") -> "Tuple[object, ...]":
+    """The source key of the distribution whose metadata directory is *dist_path*."""
+    import os
+
+    path = os.path.join(dist_path, "direct_url.json")
+    try:
+        with open(path, "rb") as f:
+            data = f.read(1 << 20)
+    except (FileNotFoundError, NotADirectoryError):
+        return ()
+    except OSError as e:
+        return ("unreadable", "cannot read direct_url.json ({})".format(e.strerror or e))
+    import json
+
+    try:
+        return source_from_dict(json.loads(data.decode("utf-8")))
+    except (ValueError, RecursionError, OSError) as e:
+        # json.JSONDecodeError and UnicodeDecodeError are ValueErrors.
+        return ("unreadable", "unreadable direct_url.json ({})".format(e))
+
+
+def describe(source: "Tuple[object, ...]") -> "str":
+    """A source key in a short human form: ``index``, ``git+URL@commit``, ``/path (editable)``."""
+    if not source:
+        return "index"
+    kind = source[0]
+    if kind == "vcs":
+        revision = source[3] or (source[4] if len(source) > 4 else "")
+        return "{}+{}".format(source[1], source[2]) + ("@{}".format(revision) if revision else "")
+    if kind == "dir":
+        return str(source[1]) + (" (editable)" if source[2] else "")
+    return str(source[1])
+
+
+def mismatch(expected: "Tuple[object, ...]", installed: "Tuple[object, ...]") -> "Optional[str]":
+    """Why an *installed* source fails an *expected* one, or ``None`` if it does not.
+
+    A VCS revision is satisfied by the installed commit (or a prefix of it) or by the
+    revision that was asked for at install time.
+    """
+    if expected and installed and expected[0] == "vcs" and installed[0] == "vcs":
+        if expected[1:3] == installed[1:3]:
+            revision = str(expected[3])
+            if revision == "" or revision in installed[3:5] or str(installed[3]).startswith(revision):
+                return None
+            if len(installed) > 4 and installed[4] and revision != installed[3]:
+                return "installed revision {} ({}), expected {}".format(installed[4], installed[3], revision)
+            return "installed commit {}, expected {}".format(installed[3], revision)
+    elif tuple(expected) == tuple(installed):
+        return None
+    if (
+        expected
+        and installed
+        and expected[0] == "dir"
+        and installed[0] == "dir"
+        and expected[1] == installed[1]
+    ):
+        return "installed {} from {}".format("editable" if installed[2] else "non-editable", installed[1])
+    return "installed from {}, expected {}".format(describe(installed), describe(expected))

@@ -1,0 +1,60 @@
+"""The layout of the hook's ``state.marshal``: one ``dict``, written by ``tether
+site-install`` (and ``site-refresh``) and read at every start.
+
+``marshal`` is used because it is built in: loading it costs no import. Its layout is
+versioned by :data:`.startup.STATE_VERSION`; a state of another version is reported in
+one line and not used. The keys, typed for the tools (at run time it is a plain dict):
+"""
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Optional, TypedDict
+
+    class Options(TypedDict):
+        """What ``site-refresh`` re-runs the check with (every path absolute)."""
+
+        python: str
+        lock: str
+        extras: List[str]
+        all_extras: bool
+        groups: List[str]
+        only_groups: List[str]
+        without_groups: List[str]
+        no_default_groups: bool
+        environment: str
+        all_packages: bool
+        superset: bool
+        subset: bool
+        ignore: List[str]
+        timeout: float
+
+    class State(TypedDict):
+        """The whole state."""
+
+        version: int
+        #: The environment checked (``sys.prefix`` of its interpreter).
+        prefix: str
+        #: Its site directories, in import order.
+        sites: List[str]
+        #: The bound's local files (the lock first, then companions); empty for a URL.
+        files: List[str]
+        #: The bound as shown to users, and the directory its repair command runs in.
+        lock: str
+        where: str
+        #: The compiled expectation (see :mod:`.compare`) and whether the runtime can
+        #: judge it alone (:func:`.compare.certain`, and nothing follows ``Requires-Dist``).
+        expect: Dict[str, Any]
+        certain: bool
+        mode: str
+        exit_code: int
+        exempt: List[str]
+        repair: str
+        #: How to run the tether that installed the hook: ``[python, "-m", "tether"]``.
+        tether: List[str]
+        options: Options
+        #: The last verdict (findings, see :mod:`.compare`) and the stamps it holds for.
+        lines: List[Any]
+        stamps: List[Optional[Any]]
+
+
+__all__: "list[str]" = []
