@@ -1,59 +1,82 @@
-"""Benchmark: validating a ~60-package uv project environment against its uv.lock.
+"""Benchmark: checking a uv project's environment against its uv.lock, tether vs uv.
 
-A uv project depending on ``data/requirements.in`` is locked and synced; then, side by
-side in one run: ``tether validate --lock uv.lock`` (cold, after a change, nothing
-changed), ``uv sync --check`` and ``fetter validate --bound uv.lock``. fetter's verdict
-is printed too, since it may not agree that the environment is valid.
+The ~80-distribution uv project of ``_common.PROJECT_PYPROJECT`` (locked and synced once,
+then kept; see ``uv_project``). In the project directory, interleaved in one run,
+``tether validate -p .venv --lock uv.lock`` (the console script, as users run it) against
+``uv sync --check --offline``, in three situations:
 
-    python benchmarks/bench_uv_lock.py [--runs N]
+- nothing changed: both tools' caches are valid;
+- after an environment change: before each timed run of either tool, site-packages gets
+  a new mtime (as any install gives it), so tether's result cache is invalid, the lock not;
+- after a lock change: before each timed run, uv.lock gets a new mtime (as a ``git pull``
+  gives it), so tether must read the lock again.
+
+Targets for tether / uv: <= 1.2x, <= 1.5x, <= 3x. ``tether validate --no-cache`` against
+``uv sync --check`` is printed too, without a target.
+
+    .venv-test/bin/python benchmarks/bench_uv_lock.py [--runs N]
 """
 
 from __future__ import annotations
 
 import argparse
-import subprocess
-import sys
-import tempfile
-from pathlib import Path
 
-from _common import HERE, env, fetter_command, prepare, report, tether_commands, time_commands, tool
+from _common import (
+    Command,
+    Row,
+    bump_mtime,
+    count_dists,
+    finish,
+    prepare,
+    table,
+    time_commands,
+    tool,
+    uv_check,
+    uv_project,
+)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=20)
-    args = parser.parse_args()
-    prepare()
-    deps = [
-        line.strip() for line in (HERE / "data" / "requirements.in").read_text().splitlines() if line.strip()
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    args = prepare(parser, default_runs=50)
+    project = uv_project(rebuild=args.rebuild)
+    tether = [tool("tether"), "validate", "-p", project.venv, "--lock", project.lock]
+    uv = uv_check()
+
+    def touch_site() -> None:
+        bump_mtime(project.site)
+
+    def touch_lock() -> None:
+        bump_mtime(project.lock)
+
+    situations = [
+        # (label, tether's argv, what runs untimed before each run, target ratio)
+        ("nothing changed", tether, None, 1.2),
+        ("after an environment change", tether, touch_site, 1.5),
+        ("after a lock change", tether, touch_lock, 3.0),
+        ("tether --no-cache, nothing changed", [*tether, "--no-cache"], None, None),
     ]
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        quoted = ", ".join(f'"{d}"' for d in deps)
-        project = '[project]\nname = "bench"\nversion = "0"\nrequires-python = ">=3.9"\n'
-        (root / "pyproject.toml").write_text(f"{project}dependencies = [{quoted}]\n")
-        subprocess.run([tool("uv"), "lock", "-q"], cwd=root, check=True, env=env())
-        sync = [tool("uv"), "sync", "--frozen", "-q", "--python", sys.executable]
-        subprocess.run(sync, cwd=root, check=True, env=env())
-        py = root / ".venv" / "bin" / "python"
-        lock = root / "uv.lock"
-        (site,) = (root / ".venv" / "lib").glob("python3*/site-packages")
-        count = len(list(site.glob("*.dist-info")))
-        tether = [tool("tether"), "validate", "-p", str(py), "--lock", str(lock)]
-        check = subprocess.run(tether, capture_output=True, text=True, env=env(), check=False)
-        if check.returncode != 0:
-            sys.exit(f"tether says invalid:\n{check.stdout}{check.stderr}")
-        fetter = fetter_command(py, lock)
-        verdict = subprocess.run([*fetter, "exit"], capture_output=True, text=True, env=env(), check=False)
-        commands = {
-            **tether_commands(tether, site),
-            "uv sync --check": [tool("uv"), "sync", "--check", "--frozen", "-q"],
-            "fetter validate (--cache-duration 0)": fetter,
-        }
-        medians = time_commands(commands, args.runs, cwd=root)
-        print(report(f"uv.lock: {count} distributions, {args.runs} runs each", medians,
-                     "tether validate (--no-cache)"))  # fmt: skip
-        print(f"fetter's verdict on this valid environment: exit {verdict.returncode}")
+    rows = []
+    for label, argv, before, target in situations:
+        medians = time_commands(
+            {
+                "tether": Command(argv, cwd=project.root, before=before),
+                "uv": Command(uv, cwd=project.root, before=before),
+            },
+            args.runs,
+        )
+        rows += [
+            Row(f"{label}: uv sync --check", medians["uv"], medians["uv"]),
+            Row(f"{label}: tether validate", medians["tether"], medians["uv"], target),
+        ]
+    title = (
+        f"uv.lock: project of {project.packages()} locked packages, "
+        f"{count_dists(project.venv)} installed; {args.runs} runs each; ratio to uv"
+    )
+    print(table(title, rows))
+    finish(rows, args.strict)
 
 
 if __name__ == "__main__":
