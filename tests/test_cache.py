@@ -31,7 +31,9 @@ def doctored(venv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> lis
     assert main(argv) == 0
     (entry,) = entries(cache)
     assert len(entries(cache, "interpreter")) == 1
-    entry.write_bytes(marshal.dumps({**marshal.loads(entry.read_bytes()), "value": ("from the cache\n", 0)}))
+    entry.write_bytes(
+        marshal.dumps({**marshal.loads(entry.read_bytes()), "value": ("from the cache\n", "", 0)})
+    )
     return argv
 
 
@@ -58,6 +60,39 @@ def test_hit_miss_and_bypass(
     # So does an edit of the lock file.
     lock.write_text("six==1.16.0\nidna==3.6\n")
     assert main(argv) == 0
+
+
+def test_an_environment_change_is_judged_from_the_compiled_expectation(
+    venv: Path,
+    tmp_path: Path,
+    make_dist: MakeDist,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    argv = doctored(venv, tmp_path, monkeypatch)
+    lock = Path(argv[-1])
+    cache = tmp_path / "cache"
+    # Mark the remembered expectation, so that an answer built from it shows.
+    (fast,) = entries(cache, "fast")
+    entry = marshal.loads(fast.read_bytes())
+    entry["value"]["bound"] = "remembered-bound"
+    fast.write_bytes(marshal.dumps(entry))
+    (site,) = venv.glob("lib/python3*/site-packages")
+    make_dist(site, "idna", "3.6")
+    capsys.readouterr()
+    assert main(argv) == 1
+    out = capsys.readouterr().out
+    assert "idna" in out and "against remembered-bound" in out
+    # The lock changed: the remembered expectation no longer holds, the lock is read.
+    lock.write_text("six==1.16.0\nidna==3.6\n")
+    assert main(argv) == 0
+    assert "remembered-bound" not in capsys.readouterr().out
+    # And an expectation with ranges is never remembered.
+    lock.write_text("six>=1\nidna\n")
+    for old in entries(cache, "fast"):
+        old.unlink()
+    assert main(argv) == 0
+    assert entries(cache, "fast") == []
 
 
 def test_unwritable_cache_is_not_an_error(

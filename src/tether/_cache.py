@@ -71,7 +71,8 @@ def _code_stamp() -> int:
     return newest
 
 
-def _key(argv: Sequence[str]) -> tuple[object, ...]:
+def key(argv: Sequence[str]) -> tuple[object, ...]:
+    """The key of everything a command line's answer depends on besides stamped files."""
     return (
         _VERSION,
         __version__,
@@ -95,8 +96,8 @@ def enabled(argv: Sequence[str] = ()) -> bool:
     return "--no-cache" not in argv and not os.environ.get("TETHER_NO_CACHE")
 
 
-def get(kind: str, key: tuple[object, ...]) -> object | None:
-    """The value stored under *key*, if every stamp recorded with it still holds."""
+def get_entry(kind: str, key: tuple[object, ...]) -> tuple[object, list[tuple[str, object]]] | None:
+    """The value stored under *key* and its stamps, if every stamp still holds."""
     try:
         with open(_path(kind, key), "rb") as f:
             entry = marshal.loads(f.read())  # noqa: S302 - a file tether wrote for itself
@@ -104,11 +105,17 @@ def get(kind: str, key: tuple[object, ...]) -> object | None:
         return None
     if not isinstance(entry, dict) or entry.get("key") != key:
         return None
-    for path, recorded in entry["stamps"]:
+    stamps = [tuple(item) for item in entry["stamps"]]
+    for path, recorded in stamps:
         if stamp(path) != recorded:
             return None
-    value: object = entry["value"]
-    return value
+    return entry["value"], stamps
+
+
+def get(kind: str, key: tuple[object, ...]) -> object | None:
+    """The value stored under *key*, if every stamp recorded with it still holds."""
+    entry = get_entry(kind, key)
+    return None if entry is None else entry[0]
 
 
 def put(kind: str, key: tuple[object, ...], stamps: list[tuple[str, object]], value: object) -> None:
@@ -127,10 +134,10 @@ def put(kind: str, key: tuple[object, ...], stamps: list[tuple[str, object]], va
             pass
 
 
-def lookup(argv: Sequence[str]) -> tuple[str, int] | None:
-    """The stored ``(output, exit code)`` of this ``validate`` command, if still true."""
-    value = get("validate", _key(argv))
-    return value if isinstance(value, tuple) else None
+def lookup(argv: Sequence[str]) -> tuple[str, str, int] | None:
+    """The stored ``(stdout, stderr, exit code)`` of this ``validate`` command, if still true."""
+    value = get("validate", key(argv))
+    return value if isinstance(value, tuple) and len(value) == 3 else None
 
 
 def take_stamps(paths: Iterable[str]) -> list[tuple[str, object]]:
@@ -138,6 +145,6 @@ def take_stamps(paths: Iterable[str]) -> list[tuple[str, object]]:
     return [(p, stamp(p)) for p in dict.fromkeys(paths)]
 
 
-def store(argv: Sequence[str], stamps: list[tuple[str, object]], out: str, code: int) -> None:
-    """Remember the output and exit code of a ``validate`` command."""
-    put("validate", _key(argv), stamps, (out, code))
+def store(argv: Sequence[str], stamps: list[tuple[str, object]], out: str, err: str, code: int) -> None:
+    """Remember the output, messages and exit code of a ``validate`` command."""
+    put("validate", key(argv), stamps, (out, err, code))

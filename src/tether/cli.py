@@ -205,28 +205,22 @@ def _check_options(args: argparse.Namespace) -> CheckOptions:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from tether._fast import render
     from tether.check import check
-    from tether.formats import CsvFormatter, Formatter, JsonFormatter, TextFormatter
 
     checked = check(_check_options(args))
-    for note in checked.bound.notes:
-        sys.stderr.write(f"tether: note: {note}\n")
-    formatter: Formatter
-    if args.format == "json":
-        formatter = JsonFormatter()
-    elif args.format == "csv":
-        formatter = CsvFormatter()
-    else:
-        formatter = TextFormatter(color=sys.stdout.isatty())
-    out = formatter.format(checked.report)
+    err = "".join(f"tether: note: {note}\n" for note in checked.bound.notes)
+    sys.stderr.write(err)
+    out = render(checked.report, args.format)
     code = EXIT_VALID if checked.report.valid else EXIT_DRIFT
     sys.stdout.write(out)
     from tether.sources.remote import is_remote
 
     if args.argv is not None and not is_remote(checked.bound.path):
-        from tether import _cache
+        from tether import _cache, _fast
 
-        _cache.store(args.argv, checked.stamps, out, code)
+        _cache.store(args.argv, checked.stamps, out, err, code)
+        _fast.remember(args.argv, checked, args.format)
     return code
 
 
@@ -305,9 +299,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         cacheable = _cache.enabled(argv)
         hit = _cache.lookup(argv) if cacheable else None
+        if hit is None and cacheable:
+            from tether import _fast
+
+            hit = _fast.validate(argv)
         if hit is not None:
+            sys.stderr.write(hit[1])
             sys.stdout.write(hit[0])
-            return hit[1]
+            return hit[2]
     parser = build_parser()
     args = parser.parse_args(argv)
     args.argv = argv if cacheable else None

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from tether.models import Installed
 from tether.runtime import scan as _scan
+from tether.runtime.metadata import read_requires_dist
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -29,20 +30,18 @@ def read_requires(dist: Dist) -> tuple[tuple[Requirement, ...], str | None]:
 
     A requirement that does not parse is left out and named in the problem.
     """
-    from packaging.metadata import parse_email
     from packaging.requirements import InvalidRequirement, Requirement
 
     meta = dist.path
     if os.path.isdir(meta):
         meta = os.path.join(meta, "METADATA" if meta.endswith(".dist-info") else "PKG-INFO")
     try:
-        with open(meta, "rb") as f:
-            raw, _ = parse_email(f.read())
-    except (OSError, ValueError) as e:
-        return (), f"cannot read {os.path.basename(meta)} ({e})"
+        texts = read_requires_dist(meta)
+    except OSError as e:
+        return (), f"cannot read {os.path.basename(meta)} ({e.strerror or e})"
     requires: list[Requirement] = []
     problem = None
-    for text in raw.get("requires_dist") or []:
+    for text in texts:
         try:
             requires.append(Requirement(text))
         except InvalidRequirement:

@@ -1,5 +1,5 @@
-"""The records every part of tether shares: sources, expectations, bounds, installed
-distributions and validation records."""
+"""The records every part of tether shares: sources, expectations, bounds and the
+installed inventory (validation records are in :mod:`tether.report`)."""
 
 from __future__ import annotations
 
@@ -15,37 +15,20 @@ if TYPE_CHECKING:
     from packaging.specifiers import SpecifierSet
     from packaging.utils import NormalizedName
 
-    from tether.runtime.compare import Finding
     from tether.runtime.scan import CondaPackage, Dist, Leftover
 
 __all__ = [
-    "STATUSES",
     "Bound",
     "Expectation",
     "Follow",
     "Installed",
-    "Record",
     "Source",
     "SourceKind",
-    "Status",
     "describe_expectation",
-    "record_from_finding",
 ]
 
 SourceKind = Literal["index", "url", "vcs", "directory"]
 Follow = Literal["none", "allow", "check"]
-
-Status = Literal["missing", "mismatch", "unexpected", "duplicate", "shadowed", "invalid", "leftover"]
-#: Every record status, in the order reports list them.
-STATUSES: tuple[Status, ...] = (
-    "missing",
-    "mismatch",
-    "unexpected",
-    "duplicate",
-    "shadowed",
-    "invalid",
-    "leftover",
-)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -111,8 +94,10 @@ class Expectation:
 def describe_expectation(exp: Expectation) -> str:
     """The expected version (and a non-index source) in a short human form."""
     specs = list(exp.specifier)
-    if len(specs) == 1 and specs[0].operator in {"==", "==="}:
-        text = specs[0].version
+    pins = [s for s in specs if s.operator in {"==", "==="} and not s.version.endswith(".*")]
+    if len(pins) == 1 and exp.specifier.contains(pins[0].version, prereleases=True):
+        # A pin, possibly with ranges it satisfies (a pinned package others require).
+        text = pins[0].version
     else:
         text = str(exp.specifier) or "*"
     if exp.source is not None and exp.source.kind != "index":
@@ -168,36 +153,3 @@ class Installed:
     conda: tuple[CondaPackage, ...] = ()
     #: ``Requires-Dist`` by metadata path, read only when a bound follows it.
     requires: Mapping[str, tuple[Requirement, ...]] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Record:
-    """One finding of a validation.
-
-    A single record type with a closed ``status`` vocabulary (rather than one class per
-    finding) because the JSON contract has one shape for all of them.
-    """
-
-    name: str
-    status: Status
-    #: The installed version, or ``None``.
-    installed: str | None
-    #: The expected version (or range, with a source when not an index), or ``None``.
-    expected: str | None
-    #: The site directories where the package was found.
-    sites: tuple[str, ...] = ()
-    #: One line of explanation: a source difference, a metadata problem.
-    detail: str = ""
-
-
-def record_from_finding(finding: Finding) -> Record:
-    """The record of one finding of :func:`tether.runtime.compare.compare`."""
-    name, status, installed, expected, sites, detail = finding
-    return Record(
-        name=name,
-        status=status,  # type: ignore[arg-type]  # compare's statuses are STATUSES
-        installed=installed,
-        expected=expected,
-        sites=tuple(sites),
-        detail=detail,
-    )

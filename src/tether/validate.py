@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from packaging.utils import NormalizedName, canonicalize_name
 
-from tether.models import Bound, Expectation, Installed, Record, describe_expectation, record_from_finding
+from tether.models import Bound, Expectation, Installed, describe_expectation
+from tether.report import Record, record_from_finding
 from tether.runtime import compare as _compare
 from tether.runtime import versions
 
@@ -106,13 +107,20 @@ def expand_closure(
 
 
 def _check(specifier: SpecifierSet) -> tuple[Any, ...] | None:
-    """A version check of :mod:`tether.runtime.compare` for *specifier*."""
+    """A version check of :mod:`tether.runtime.compare` for *specifier*.
+
+    A pin (``==V``, no wildcard) is compared by key in the runtime. So is a pin
+    intersected with ranges that ``V`` itself satisfies (a pinned package that another
+    one requires at ``>=``), since what equals ``V`` satisfies them too; the check keeps
+    the whole specifier as its text.
+    """
     specs = list(specifier)
     if not specs:
         return None
-    if len(specs) == 1 and specs[0].operator == "==" and not specs[0].version.endswith(".*"):
-        key = versions.key(specs[0].version)
-        if key is not None:
+    pins = [s for s in specs if s.operator == "==" and not s.version.endswith(".*")]
+    if len(pins) == 1:
+        key = versions.key(pins[0].version)
+        if key is not None and specifier.contains(pins[0].version, prereleases=True):
             return ("==", str(specifier), key)
     return ("spec", str(specifier))
 
@@ -156,14 +164,18 @@ def expectation_for(
     """Compile *bound* for one target; *installed* (with ``Requires-Dist``) widens it for
     bounds that follow it (:attr:`Bound.follow`) and may be ``None`` for the others."""
     expected = merged(bound.expectations)
-    allowed = set(bound.allowed)
-    if installed is not None and bound.follow == "check":
+    if installed is not None and bound.follow != "none":
         expected = expand_closure(expected, installed, environment)
-    elif installed is not None and bound.follow == "allow":
-        allowed |= expand_closure(expected, installed, environment).keys()
-    return compile_expectation(
-        expected.values(), allowed=allowed, conda=bound.conda, ignore=ignore, superset=superset, subset=subset
+    expect = compile_expectation(
+        expected.values(),
+        allowed=bound.allowed,
+        conda=bound.conda,
+        ignore=ignore,
+        superset=superset,
+        subset=subset,
     )
+    expect["follows"] = bound.follow != "none"
+    return expect
 
 
 def contains(specifier: str, version: str) -> bool:

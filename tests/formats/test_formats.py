@@ -5,7 +5,7 @@ import io
 import json
 
 from tether.formats import CsvFormatter, JsonFormatter, Report, TextFormatter
-from tether.models import Record
+from tether.report import Record
 
 RECORDS = (
     Record(name="certifi", status="missing", installed=None, expected="2024.2.2"),

@@ -7,7 +7,7 @@ import io
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tether.formats.interface import Report
+    from tether.report import Report
 
 __all__ = ["CsvFormatter"]
 

@@ -2,7 +2,7 @@
 
 ``{"valid": bool, "bound": str, "bound_format": str, "python": str, "records": [...]}``,
 each record ``{"name", "status", "installed", "expected", "sites", "detail"}`` with
-``name`` PEP 503-normalized, ``status`` one of :data:`tether.models.STATUSES`,
+``name`` PEP 503-normalized, ``status`` one of :data:`tether.report.STATUSES`,
 ``installed``/``expected`` a version string or ``null`` and ``sites`` a list of paths.
 New keys may be added; none is removed or changes meaning within a major version.
 """
@@ -13,7 +13,7 @@ import json
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tether.formats.interface import Report
+    from tether.report import Report
 
 __all__ = ["JsonFormatter"]
 

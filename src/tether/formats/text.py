@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tether.formats.interface import Report
+    from tether.report import Report
 
 __all__ = ["TextFormatter", "plural"]
 

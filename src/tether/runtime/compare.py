@@ -12,6 +12,7 @@ in its ``marshal`` state::
         "superset": bool,         # anything not expected may be present
         "subset": bool,           # what is expected may be absent
         "conda": {name: (check, display)},   # pixi: conda-meta records
+        "follows": bool,          # what the bound names pulled in through Requires-Dist
     }
 
 A *check* is ``None`` (any version), ``("==", TEXT, KEY)`` (a pin, compared by PEP 440
@@ -21,6 +22,13 @@ passes *contains*; the hook, which has no ``packaging``, hands such bounds to te
 :mod:`.metadata`, or ``None`` for any source.
 
 A finding is ``(name, status, installed, expected, sites, detail)``.
+
+*follows* marks an expectation widened by the installed ``Requires-Dist`` of what the
+bound names (a requirements file, whose pins ``pip install -r`` completes with their
+dependencies). It holds for any environment in which those packages are installed as
+expected, since their metadata is then what it was when the expectation was compiled;
+when one of them is missing or at another version or source, only tether can say what
+the installed one requires: :func:`settled` is false and the caller must hand over.
 """
 
 from .metadata import mismatch
@@ -36,7 +44,7 @@ if TYPE_CHECKING:
     Finding = Tuple[str, str, Optional[str], Optional[str], Tuple[str, ...], str]
     Contains = Callable[[str, str], bool]
 
-__all__ = ["STATUSES", "certain", "compare"]
+__all__ = ["STATUSES", "certain", "compare", "settled"]
 
 #: Every status a finding can have, in the order reports list them.
 STATUSES = ("missing", "mismatch", "unexpected", "duplicate", "shadowed", "invalid", "leftover")
@@ -49,6 +57,14 @@ def certain(expect: "Dict[str, Any]") -> "bool":
             if entry[0] is not None and entry[0][0] != "==":
                 return False
     return True
+
+
+def settled(expect: "Dict[str, Any]", findings: "Sequence[Finding]") -> "bool":
+    """Whether *findings* are the whole answer for *expect* (see *follows* above)."""
+    if not expect.get("follows"):
+        return True
+    expected = expect["expected"]
+    return not any(f[0] in expected and f[1] in ("missing", "mismatch", "invalid") for f in findings)
 
 
 def _version_fails(check: "Any", version: "str", contains: "Optional[Contains]") -> "Optional[str]":

@@ -245,7 +245,15 @@ def recheck(state: "Dict[str, Any]", stamps: "List[Any]") -> "Optional[int]":
         return None
     if stamps != state["stamps"]:
         bound_changed = stamps[:files] != state["stamps"][:files]
-        if bound_changed or not state["certain"]:
+        decided = False
+        if not bound_changed and state["certain"]:
+            lines = judge(state)
+            if _compare.settled(state["expect"], lines):
+                state["lines"] = lines
+                state["stamps"] = stamps
+                save(state)
+                decided = True
+        if not decided:
             state, why = _refresh(state)
             if why is not None:
                 _say(
@@ -255,10 +263,6 @@ def recheck(state: "Dict[str, Any]", stamps: "List[Any]") -> "Optional[int]":
                     # The old expectation still says what it said; not saved, so the
                     # next start tries again.
                     state["lines"] = judge(state)
-        else:
-            state["lines"] = judge(state)
-            state["stamps"] = stamps
-            save(state)
     lines = state["lines"]
     if not lines or exempt(state):
         return None

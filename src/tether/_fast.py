@@ -1,0 +1,105 @@
+"""``tether validate`` after an environment change, without reading the bound again.
+
+When a validation's expectation is one the runtime judges alone (pins and sources: see
+:func:`tether.runtime.compare.certain`), the CLI remembers, for that exact command line,
+the target's site directories, the compiled expectation and how the bound is shown,
+stamped with every file the bound was read from and the interpreter's own files, but
+not with the site directories. The next run whose result cache misses because the
+environment changed is then a scan and a comparison, as in the start-up hook: no
+``argparse``, no ``packaging``, no TOML or YAML parser, no interpreter start.
+
+The entry is keyed like the result cache (:func:`tether._cache.key`): the command line,
+working directory, the environment variables that choose the target, and tether's own
+code; any change of a stamped file (a ``git pull`` of the lock, a new interpreter)
+drops it.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from tether import _cache
+
+# Not typing.TYPE_CHECKING: this module exists to be cheap to import.
+TYPE_CHECKING = False
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
+
+    from tether.check import Checked
+    from tether.report import Report
+
+__all__ = ["remember", "validate"]
+
+_KIND = "fast"
+
+
+def remember(argv: Sequence[str], checked: Checked, output: str) -> None:
+    """Keep what :func:`validate` needs to answer *argv* again after an environment change."""
+    if not checked.certain:
+        return
+    target = checked.target
+    sites = set(target.sites)
+    value = {
+        "python": target.executable,
+        "prefix": target.prefix,
+        "sites": list(target.sites),
+        "expect": checked.expect,
+        "bound": checked.bound.path,
+        "bound_format": checked.bound.format,
+        "repair": checked.bound.repair,
+        "notes": list(checked.bound.notes),
+        "output": output,
+    }
+    stamps = [(path, stamp) for path, stamp in checked.stamps if path not in sites]
+    _cache.put(_KIND, _cache.key(argv), stamps, value)
+
+
+def validate(argv: Sequence[str]) -> tuple[str, str, int] | None:
+    """``(stdout, stderr, exit code)`` of ``tether validate`` *argv*, when remembered."""
+    entry = _cache.get_entry(_KIND, _cache.key(argv))
+    if entry is None or not isinstance(entry[0], dict):
+        return None
+    value: dict[str, Any] = entry[0]
+    stamps = entry[1]
+    from tether.report import Report, record_from_finding
+    from tether.runtime.compare import compare, settled
+    from tether.runtime.scan import scan, scan_conda
+
+    sites = value["sites"]
+    # Stamped before they are read: a change made while this runs is seen next time.
+    site_stamps = _cache.take_stamps(sites)
+    dists, leftovers = scan(sites)
+    conda = scan_conda(value["prefix"]) if value["expect"].get("conda") else []
+    findings = compare(value["expect"], dists, leftovers, conda)
+    if not settled(value["expect"], findings):
+        return None
+    report = Report(
+        bound=value["bound"],
+        bound_format=value["bound_format"],
+        python=value["python"],
+        installed=len({d.name for d in dists}),
+        records=tuple(record_from_finding(f) for f in findings),
+        repair=value["repair"],
+    )
+    out = render(report, value["output"])
+    err = "".join(f"tether: note: {note}\n" for note in value["notes"])
+    code = 0 if report.valid else 1
+    _cache.store(argv, stamps + site_stamps, out, err, code)
+    return out, err, code
+
+
+def render(report: Report, output: str) -> str:
+    """*report* in the output format named *output* (``text``, ``json``, ``csv``)."""
+    if output == "json":
+        from tether.formats.json import JsonFormatter
+
+        return JsonFormatter().format(report)
+    if output == "csv":
+        from tether.formats.csv import CsvFormatter
+
+        return CsvFormatter().format(report)
+    from tether.formats.text import TextFormatter
+
+    return TextFormatter(color=sys.stdout.isatty()).format(report)
