@@ -17,7 +17,7 @@ tests: it accepts what ``packaging`` accepts and reads the same fields.
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Optional, Tuple
+    from typing import List, Optional, Tuple
 
 __all__ = ["describe", "mismatch", "normalize_url", "read_headers", "read_source"]
 
@@ -44,6 +44,36 @@ def read_headers(path: "str") -> "Tuple[str, str]":
             elif field == "version" and not version:
                 version = value.strip()
     return name, version
+
+
+def read_requires_dist(path: "str") -> "List[str]":
+    """The ``Requires-Dist`` values of a core metadata file (folded lines joined).
+
+    Read with the header reader above rather than the ``email`` package, which costs more
+    to import than the whole of a ``tether validate`` on a small environment.
+
+    :raises OSError: when the file cannot be read.
+    """
+    values = []  # type: List[str]
+    current = None  # type: Optional[str]
+    with open(path, "rb") as f:
+        for n, raw in enumerate(f):
+            line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            if not line or n > _MAX_HEADER_LINES:
+                break
+            if line[0] in " \t":
+                if current is not None:
+                    current += " " + line.strip()
+                continue
+            if current is not None:
+                values.append(current)
+                current = None
+            field, _, value = line.partition(":")
+            if field.lower() == "requires-dist":
+                current = value.strip()
+    if current is not None:
+        values.append(current)
+    return values
 
 
 def normalize_url(url: "str") -> "str":
@@ -89,7 +119,8 @@ def source_from_dict(data: "object") -> "Tuple[object, ...]":
     if not isinstance(data, dict):
         raise ValueError("not a JSON object")
     url = _text(data, "url", required=True) or ""
-    kinds = [k for k in ("vcs_info", "archive_info", "dir_info") if k in data]
+    # A key whose value is null is absent (as packaging.direct_url reads it).
+    kinds = [k for k in ("vcs_info", "archive_info", "dir_info") if data.get(k) is not None]
     if len(kinds) != 1:
         raise ValueError("exactly one of vcs_info, archive_info, dir_info is required")
     info = data[kinds[0]]
@@ -102,11 +133,16 @@ def source_from_dict(data: "object") -> "Tuple[object, ...]":
         revision = _text(info, "requested_revision") or ""
         return ("vcs", vcs, normalize_url(url), commit, revision)
     if kinds[0] == "dir_info":
-        editable = info.get("editable", False)
-        if not isinstance(editable, bool):
+        editable = info.get("editable")
+        if editable is None:
+            editable = False
+        elif not isinstance(editable, bool):
             raise ValueError("'editable' must be a boolean")
-        if not url.startswith("file://"):
-            raise ValueError("a directory URL must be a file:// URL")
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(url)  # ValueError for a malformed URL (a bad IPv6 host)
+        if parts.scheme != "file" or not parts.path.startswith("/"):
+            raise ValueError("a directory URL must be an absolute file:// URL")
         return ("dir", _local_path(url), editable)
     return ("url", normalize_url(url))
 
