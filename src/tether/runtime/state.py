@@ -57,4 +57,4 @@ if TYPE_CHECKING:
         stamps: List[Optional[Any]]
 
 
-__all__: "list[str]" = []
+__all__ = []  # type: List[str]
