@@ -17,7 +17,7 @@ tests: it accepts what ``packaging`` accepts and reads the same fields.
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import List, Optional, Tuple
+    from typing import Dict, List, Optional, Tuple
 
 __all__ = ["describe", "mismatch", "normalize_url", "read_headers", "read_source"]
 
@@ -102,7 +102,7 @@ def _local_path(url: "str") -> "str":
     return os.path.normpath(unquote(urlsplit(url).path))
 
 
-def _text(data: "dict[str, object]", field: "str", required: "bool" = False) -> "Optional[str]":
+def _text(data: "Dict[str, object]", field: "str", required: "bool" = False) -> "Optional[str]":
     value = data.get(field)
     if value is None and not required:
         return None
