@@ -83,12 +83,18 @@ def test_an_environment_change_is_judged_from_the_compiled_expectation(
     assert main(argv) == 1
     out = capsys.readouterr().out
     assert "idna" in out and "against remembered-bound" in out
+    # A lock touched but not edited (a checkout back and forth) is the same lock.
+    os.utime(lock, ns=(lock.stat().st_atime_ns, lock.stat().st_mtime_ns + 10**9))
+    make_dist(site, "certifi", "2024.2.2")
+    assert main(argv) == 1
+    out = capsys.readouterr().out
+    assert "certifi" in out and "against remembered-bound" in out
     # The lock changed: the remembered expectation no longer holds, the lock is read.
-    lock.write_text("six==1.16.0\nidna==3.6\n")
+    lock.write_text("six==1.16.0\nidna==3.6\ncertifi==2024.2.2\n")
     assert main(argv) == 0
     assert "remembered-bound" not in capsys.readouterr().out
     # And an expectation with ranges is never remembered.
-    lock.write_text("six>=1\nidna\n")
+    lock.write_text("six>=1\nidna\ncertifi\n")
     for old in entries(cache, "fast"):
         old.unlink()
     assert main(argv) == 0

@@ -33,7 +33,7 @@ import sys
 import zlib
 
 from tether import __version__
-from tether.runtime.scan import stamp
+from tether.runtime.scan import digest, stamp
 
 # Not typing.TYPE_CHECKING: importing typing costs ~10 ms on the cached path, and
 # type checkers treat any name TYPE_CHECKING as true.
@@ -97,7 +97,11 @@ def enabled(argv: Sequence[str] = ()) -> bool:
 
 
 def get_entry(kind: str, key: tuple[object, ...]) -> tuple[object, list[tuple[str, object]]] | None:
-    """The value stored under *key* and its stamps, if every stamp still holds."""
+    """The value stored under *key* and its stamps, if every stamp still holds.
+
+    A file recorded with a digest (:func:`take_stamps`) whose stamp changed still holds
+    when its content did not; the entry is then stored again with the new stamp.
+    """
     try:
         with open(_path(kind, key), "rb") as f:
             entry = marshal.loads(f.read())  # noqa: S302 - a file tether wrote for itself
@@ -105,10 +109,19 @@ def get_entry(kind: str, key: tuple[object, ...]) -> tuple[object, list[tuple[st
         return None
     if not isinstance(entry, dict) or entry.get("key") != key:
         return None
-    stamps = [tuple(item) for item in entry["stamps"]]
-    for path, recorded in stamps:
-        if stamp(path) != recorded:
-            return None
+    stamps: list[tuple[str, object]] = []
+    restamped = False
+    for item in entry["stamps"]:
+        path, recorded = item[0], item[1]
+        now = stamp(path)
+        if now != recorded:
+            if len(item) < 3 or now is None or digest(path) != item[2]:
+                return None
+            restamped = True
+            item = (path, now, item[2])
+        stamps.append(tuple(item))
+    if restamped:
+        put(kind, key, stamps, entry["value"])
     return entry["value"], stamps
 
 
@@ -140,9 +153,12 @@ def lookup(argv: Sequence[str]) -> tuple[str, str, int] | None:
     return value if isinstance(value, tuple) and len(value) == 3 else None
 
 
-def take_stamps(paths: Iterable[str]) -> list[tuple[str, object]]:
-    """Stamp *paths* now (take them before reading what they hold)."""
-    return [(p, stamp(p)) for p in dict.fromkeys(paths)]
+def take_stamps(paths: Iterable[str], *, digests: bool = False) -> list[tuple[str, object]]:
+    """Stamp *paths* now (take them before reading what they hold); with *digests*, also
+    keep each file's content digest (see :func:`get_entry`)."""
+    if not digests:
+        return [(p, stamp(p)) for p in dict.fromkeys(paths)]
+    return [(p, stamp(p), digest(p)) for p in dict.fromkeys(paths)]  # type: ignore[misc]
 
 
 def store(argv: Sequence[str], stamps: list[tuple[str, object]], out: str, err: str, code: int) -> None:

@@ -52,7 +52,7 @@ def remember(argv: Sequence[str], checked: Checked, output: str) -> None:
         "notes": list(checked.bound.notes),
         "output": output,
     }
-    stamps = [(path, stamp) for path, stamp in checked.stamps if path not in sites]
+    stamps = [item for item in checked.stamps if item[0] not in sites]
     _cache.put(_KIND, _cache.key(argv), stamps, value)
 
 

@@ -100,7 +100,7 @@ def _read_and_judge(
     bound = load_bound(options.lock, target, options.selection, timeout=options.timeout)
     # Stamps of the bound after reading it are taken from the files it names; a change
     # during the read is caught by the size and ctime parts of the next stamp.
-    bound_stamps = take_stamps([*bound.files, *detected_in])
+    bound_stamps = take_stamps(bound.files, digests=True) + take_stamps(detected_in)
     installed = scan(target.sites, with_requires=bound.follow != "none")
     if bound.conda:
         from dataclasses import replace

@@ -165,3 +165,25 @@ def test_pyproject_ranges_are_judged_by_tether(tmp_path: Path, make_dist: MakeDi
     make_dist(site, "six", "1.9.0")
     code, out, err = start(py)
     assert (code, out) == (0, "ok\n") and "six" in err and "1.9.0" in err
+
+
+def test_a_touched_lock_is_not_a_changed_lock(tmp_path: Path, make_dist: MakeDist) -> None:
+    """A new mtime with the same content (git checkout back and forth) needs no tether."""
+    import marshal
+
+    py, site, lock = make(tmp_path, make_dist)
+    assert tether("site-install", "-p", py, "--lock", lock).returncode == 0
+    state_file = site / "_tether_hook" / "state.marshal"
+    state = marshal.loads(state_file.read_bytes())
+    state["tether"] = [str(tmp_path / "no-such-tether")]  # any refresh would say so
+    state_file.write_bytes(marshal.dumps(state))
+    stat = lock.stat()
+    os.utime(lock, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    assert start(py) == (0, "ok\n", "")
+    make_dist(site, "stray", "1.0")
+    code, _, err = start(py)
+    assert code == 0 and "stray" in err and "no-such-tether" not in err
+    # An edit is a change: tether must decide, and here it is gone.
+    lock.write_text("six==1.16.0\n")
+    code, _, err = start(py)
+    assert code == 0 and "no-such-tether" in err and "is gone" in err

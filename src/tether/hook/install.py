@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import tether.runtime
 from tether.errors import HookError
 from tether.runtime import startup
+from tether.runtime.scan import digest
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -256,6 +257,7 @@ def _build_state(
         # Not resolved: a lock reached through a symlink (``current -> releases/N``) is
         # stamped through it, so switching the link is a change.
         "files": [os.path.abspath(f) for f in bound.files] if lock_is_file else [],
+        "digests": [digest(os.path.abspath(f)) for f in bound.files] if lock_is_file else [],
         "lock": os.path.abspath(bound.path) if lock_is_file else bound.path,
         "where": os.path.dirname(os.path.abspath(bound.path)) if lock_is_file else "",
         "expect": checked.expect,

@@ -19,7 +19,7 @@ import sys
 
 from . import compare as _compare
 from . import startup
-from .scan import scan, scan_conda
+from .scan import digest, scan, scan_conda
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -233,6 +233,15 @@ def report(state: "Dict[str, Any]", lines: "Sequence[Any]") -> "str":
     return "".join(out)
 
 
+def _same_content(state: "Dict[str, Any]") -> "bool":
+    """Whether every bound file still has the content it had when the verdict was made."""
+    digests = state.get("digests") or []
+    return len(digests) == len(state["files"]) and all(
+        recorded is not None and digest(path) == recorded
+        for path, recorded in zip(state["files"], digests)  # noqa: B905 - lengths checked; no strict= on 3.8
+    )
+
+
 def recheck(state: "Dict[str, Any]", stamps: "List[Any]") -> "Optional[int]":
     """Bring the stored verdict up to date with *stamps*; report drift. Returns an exit
     code or ``None``."""
@@ -245,6 +254,11 @@ def recheck(state: "Dict[str, Any]", stamps: "List[Any]") -> "Optional[int]":
         return None
     if stamps != state["stamps"]:
         bound_changed = stamps[:files] != state["stamps"][:files]
+        if bound_changed and _same_content(state):
+            # Touched, not edited (a checkout back and forth): what was derived holds.
+            bound_changed = False
+            state["stamps"] = stamps[:files] + state["stamps"][files:]
+            save(state)
         decided = False
         if not bound_changed and state["certain"]:
             lines = judge(state)

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     Stamp = Optional[Tuple[int, int, int, int]]
 
-__all__ = ["CondaPackage", "Dist", "Leftover", "scan", "scan_conda", "stamp"]
+__all__ = ["CondaPackage", "Dist", "Leftover", "digest", "scan", "scan_conda", "stamp"]
 
 _SUFFIXES = (".dist-info", ".egg-info")
 
@@ -179,6 +179,28 @@ def scan_conda(prefix: "str") -> "List[CondaPackage]":
         )
         records.append(CondaPackage(canonical(name), version, path, owns))
     return records
+
+
+def digest(path: "str") -> "Optional[str]":
+    """The SHA-256 of a file's content, or ``None`` when it cannot be read.
+
+    Taken beside a stamp for the bound's files: when a stamp changes but the content does
+    not (a ``git checkout`` back and forth, a restored CI cache, an editor saving without
+    a change), what was computed from the file still holds.
+    """
+    import hashlib
+
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            while True:
+                chunk = f.read(1 << 20)
+                if not chunk:
+                    break
+                h.update(chunk)
+    except (OSError, ValueError):
+        return None
+    return h.hexdigest()
 
 
 def stamps(paths: "Iterable[str]") -> "Dict[str, Stamp]":
