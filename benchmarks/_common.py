@@ -311,6 +311,22 @@ def bump_mtime(path: Path) -> None:
     os.utime(path, ns=(new, new))
 
 
+def editor(path: Path) -> Callable[[], None]:
+    """A function that edits *path* (a TOML or requirements file) each time it is called:
+    a trailing comment line that counts, so that the content really differs, as after a
+    ``git pull`` that changed the lock. The original is restored at exit."""
+    original = path.read_bytes()
+    atexit.register(path.write_bytes, original)
+    count = 0
+
+    def edit() -> None:
+        nonlocal count
+        count += 1
+        path.write_bytes(original + f"# edit {count}\n".encode())
+
+    return edit
+
+
 # -- timing ----------------------------------------------------------------------------
 
 
