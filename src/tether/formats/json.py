@@ -10,7 +10,9 @@ New keys may be added; none is removed or changes meaning within a major version
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+
+# Not typing.TYPE_CHECKING: formatters are on the fast path (see tether._fast).
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from tether.report import Report

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+# Not typing.TYPE_CHECKING: formatters are on the fast path (see tether._fast).
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from tether.report import Report
