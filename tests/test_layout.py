@@ -65,7 +65,11 @@ def test_the_runtime_imports_itself_relatively() -> None:
         absolute = [
             node.lineno
             for node in ast.walk(tree)
-            if (isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("tether"))
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.level == 0
+                and (node.module or "").startswith("tether")
+            )
             or (isinstance(node, ast.Import) and any(a.name.startswith("tether") for a in node.names))
         ]
         assert absolute == [], f"{path.name}: absolute imports of tether at lines {absolute}"
@@ -80,6 +84,10 @@ def test_no_module_imports_another_packages_private_module() -> None:
             if name not in known:
                 continue  # a name imported from a module, not a module
             owner, _, leaf = name.rpartition(".")
-            if leaf.startswith("_") and not leaf.startswith("__") and not (here == owner or here.startswith(owner + ".")):
+            if (
+                leaf.startswith("_")
+                and not leaf.startswith("__")
+                and not (here == owner or here.startswith(owner + "."))
+            ):
                 violations.append(f"{dotted(path)}:{line} imports {name}")
     assert violations == []

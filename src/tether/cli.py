@@ -36,13 +36,14 @@ def _add_target_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_bound_options(parser: argparse.ArgumentParser) -> None:
+    from tether.sources import describe_formats
+
     _add_target_options(parser)
     group = parser.add_argument_group("bound")
     group.add_argument(
         "--lock",
         metavar="PATH|URL",
-        help="the bound: a file (uv.lock, poetry.lock, Pipfile.lock, pixi.lock, pylock.toml, "
-        "requirements.txt, pyproject.toml), a directory holding one, an http(s) URL, or "
+        help=f"the bound: a file ({describe_formats()}), a directory holding one, an http(s) URL, or "
         "git+URL[@REV][#subdirectory=PATH]; default: auto-detected in the current directory",
     )
     group.add_argument(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = [
     "BoundError",
+    "DocumentError",
     "HookError",
     "TargetError",
     "TetherError",
@@ -41,6 +42,37 @@ class BoundError(TetherError, ValueError):
         if self.key is not None:
             where += f": in {self.key!r}"
         return f"{where}: {self.message}"
+
+
+class DocumentError(TetherError, ValueError):
+    """What a bound reader found wrong in a document, located in it but not yet named.
+
+    Readers do not know how the user named the file they read (a path, a URL, the
+    ``pyproject.toml`` beside a lock), so they raise this; :mod:`tether.sources` turns it
+    into a :class:`BoundError` naming the file, once, where the file is opened.
+
+    :param message: what was wrong, starting in lower case.
+    :param key: a dotted key path in a TOML/JSON/YAML document, where one applies.
+    :param line: 1-based line number, where one applies.
+    """
+
+    def __init__(self, message: str, *, key: str | None = None, line: int | None = None) -> None:
+        self.message = message
+        self.key = key
+        self.line = line
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        where = [f"line {self.line}"] if self.line is not None else []
+        where += [f"in {self.key!r}"] if self.key is not None else []
+        return ": ".join([*where, self.message])
+
+    def in_file(self, path: str) -> BoundError:
+        """The same complaint, naming the file it is about.
+
+        :param path: the file, as the user named it (or a URL).
+        """
+        return BoundError(path, self.message, line=self.line, key=self.key)
 
 
 class TargetError(TetherError, ValueError):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import MakeDistVenv, data_file
+from tests.conftest import MakeDistVenv, data_file, tether
 from tether.cli import main
 
 
@@ -47,16 +47,15 @@ def cli(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str
         (("uv-lock", "uv.bad-requires-python.lock"), "uv.lock",
          ": in 'requires-python': invalid specifier 'not a spec'; expected a PEP 440 range"),
         (("poetry-lock", "poetry.dependencies-not-a-table.lock"), "poetry.lock",
-         ": not a valid poetry.lock file (unexpected structure: AttributeError: 'str' object has no "
-         "attribute 'items')"),
+         ": in 'package[0].dependencies': expected a table, got a string"),
         (("pipfile-lock", "Pipfile.extras-not-a-list.lock"), "Pipfile.lock",
-         ": not a valid Pipfile.lock file (unexpected structure: TypeError: 'int' object is not iterable)"),
+         ": in 'default.a.extras': expected an array, got an integer"),
         (("pixi-lock", "pixi.environment-not-a-mapping.lock"), "pixi.lock",
-         ": not a valid pixi.lock file (unexpected structure: AttributeError: 'int' object has no "
-         "attribute 'get')"),
+         ": in 'environments.default': expected a mapping, got an integer"),
         (("pixi-lock", "pixi.conda-file-name.lock"), "pixi.lock",
-         ": conda package 'https://conda.anaconda.org/conda-forge/noarch/weird.conda' has no name and "
-         "its file name is not name-version-build"),
+         ": in 'environments.default.packages.linux-64[0].conda': conda package "
+         "'https://conda.anaconda.org/conda-forge/noarch/weird.conda' has no name and its file name is "
+         "not name-version-build"),
         (("pixi-lock", "pixi.bad-yaml.lock"), "pixi.lock",
          ":7: invalid YAML: did not find expected ',' or ']'"),
     ],
@@ -92,3 +91,56 @@ def test_uv_lock_without_pyproject_says_what_it_assumed(tmp_path: Path, venv: Pa
     code, _, err = cli(capsys, "validate", "-p", venv, "--lock", lock)
     assert code == 0
     assert err == f"tether: note: {lock}: no pyproject.toml beside it; assumed uv's default groups (dev)\n"
+
+
+def _nested(depth: int, open_: str = "[", close: str = "]") -> str:
+    return open_ * depth + close * depth
+
+
+# A value nested deeper than the parsers recurse (tomllib gives up near 500 levels, json
+# and PyYAML's pure-Python loader near 1000): one line naming the file, never a traceback.
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        pytest.param("uv.lock", f"version = 1\nz = {_nested(500)}\n", "too deeply nested", id="uv.lock"),
+        pytest.param("poetry.lock", f"z = {_nested(500)}\n", "too deeply nested", id="poetry.lock"),
+        pytest.param("pylock.toml", f"z = {_nested(500)}\n", "too deeply nested", id="pylock.toml"),
+        pytest.param("pyproject.toml", f"[project]\nz = {_nested(500)}\n", "too deeply nested", id="pyproject"),
+        pytest.param("pyproject.toml", f"z = {_nested(500, '{a=', '}')}\n", "too deeply nested",
+                     id="inline-tables"),
+        pytest.param("Pipfile.lock", f'{{"_meta": {{"pipfile-spec": 6}}, "z": {_nested(5000)}}}',
+                     "too deeply nested", id="Pipfile.lock"),
+        # 500 levels are within json's reach: where the reader looks, the type is named.
+        pytest.param("Pipfile.lock", f'{{"_meta": {{"pipfile-spec": 6}}, "default": {_nested(500)}}}',
+                     "in 'default': expected an object, got an array", id="Pipfile.lock-500"),
+    ],
+)  # fmt: skip
+def test_deep_nesting(tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, text: str,
+                      message: str) -> None:  # fmt: skip
+    lock = tmp_path / name
+    lock.write_text(text)
+    code, out, err = cli(capsys, "validate", "-p", sys.executable, "--lock", lock)
+    assert (code, out) == (2, "")
+    assert (
+        err.startswith(f"tether: error: {lock}") and err.endswith(f": {message}\n") and err.count("\n") == 1
+    )
+
+
+def test_deep_nesting_in_yaml(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lock = tmp_path / "pixi.lock"
+    lock.write_text(f"version: 6\nenvironments: {_nested(5000)}\npackages: []\n")
+    code, out, err = cli(capsys, "validate", "-p", sys.executable, "--lock", lock)
+    assert (code, out) == (2, "")
+    # libyaml stops at its own depth limit; PyYAML's pure-Python loader would recurse.
+    assert err in {f"tether: error: {lock}:2: invalid YAML: exceeded maximum nesting depth\n",
+                   f"tether: error: {lock}: too deeply nested\n"}  # fmt: skip
+
+
+def test_deep_nesting_from_the_command_line(tmp_path: Path) -> None:
+    (tmp_path / "uv.lock").write_text(f"version = 1\nz = {_nested(500)}\n")
+    proc = tether("validate", "-p", sys.executable, cwd=tmp_path)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (
+        2,
+        "",
+        "tether: error: uv.lock: too deeply nested\n",
+    )

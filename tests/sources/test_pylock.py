@@ -2,14 +2,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import data_file, read_bound
+from tests.conftest import data_file
+from tests.sources.conftest import read_named
 from tether.errors import BoundError
 from tether.sources import Selection
 from tether.sources.pylock import PylockReader
 
 
 def read(name: str, selection: Selection | None = None):
-    return read_bound(PylockReader(), data_file("pylock", name), selection, display=name)
+    return read_named(PylockReader(), data_file("pylock", name), selection, display=name)
 
 
 def test_sources_and_markers() -> None:
@@ -47,8 +48,8 @@ def test_extras_and_groups() -> None:
         ),
         (
             "pylock.package-missing-version.toml",
-            "pylock.package-missing-version.toml: Exactly one of vcs, directory, archive must be set if "
-            "sdist and wheels are not set in 'packages[0]'",
+            "pylock.package-missing-version.toml: in 'packages[0]': exactly one of vcs, directory, "
+            "archive must be set if sdist and wheels are not set",
         ),
     ],
 )

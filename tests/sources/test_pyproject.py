@@ -2,14 +2,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import data_file, linux_311, read_bound
-from tether.errors import BoundError
+from tests.conftest import data_file, linux_311
+from tests.sources.conftest import ReadError, read_named
+from tether.errors import BoundError, DocumentError
 from tether.sources import Selection
 from tether.sources.pyproject import PyprojectReader
 
 
 def read(name: str, selection: Selection | None = None):
-    return read_bound(PyprojectReader(), data_file("pyproject", name), selection, display=name)
+    return read_named(PyprojectReader(), data_file("pyproject", name), selection, display=name)
 
 
 def names(bound) -> list[str]:
@@ -63,12 +64,10 @@ def test_errors(name: str, selection: Selection, message: str) -> None:
 def test_extra_that_is_not_a_list(tmp_path) -> None:
     path = tmp_path / "pyproject.toml"
     path.write_text('[project]\nname = "x"\nversion = "1"\noptional-dependencies = {cli = "rich"}\n')
-    with pytest.raises(BoundError) as exc:
+    with pytest.raises(DocumentError) as exc:
         PyprojectReader().read(path.read_text(), path=path, display="pyproject.toml", target=linux_311(),
                                selection=Selection(extras=("cli",)))  # fmt: skip
-    assert str(exc.value) == (
-        "pyproject.toml: in 'project.optional-dependencies.cli': expected a list of PEP 508 strings"
-    )
+    assert str(exc.value) == "in 'project.optional-dependencies.cli': expected an array, got a string"
 
 
 def test_cyclic_groups() -> None:
@@ -77,4 +76,37 @@ def test_cyclic_groups() -> None:
     assert str(exc.value) == (
         "pyproject.cyclic-groups.toml: in 'dependency-groups': invalid dependency groups: "
         "Cyclic dependency group include while resolving a: a -> b, b -> a"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        pytest.param("pyproject.dependency-an-integer.toml",
+                     "in 'project.dependencies[1]': expected a string, got an integer", id="dependency-an-integer"),
+        pytest.param("pyproject.dynamic-a-string.toml", "in 'project.dynamic': expected an array, got a string",
+                     id="dynamic-a-string"),
+        pytest.param("pyproject.group-item-a-number.toml",
+                     "in 'dependency-groups.dev[1]': expected a requirement string or an include table, got an "
+                     "integer", id="group-item-a-number"),
+        pytest.param("pyproject.include-with-more-keys.toml",
+                     "in 'dependency-groups.dev[0]': expected only 'include-group' in an include", id="include-keys"),
+        pytest.param("pyproject.project-an-array.toml", "in 'project': expected a table, got an array",
+                     id="project-an-array"),
+    ],
+)  # fmt: skip
+def test_wrong_shapes(read_error: ReadError, name: str, message: str) -> None:
+    assert read_error({"pyproject.toml": ("pyproject", name)}, Selection(groups=("dev",))) == (
+        f"pyproject.toml: {message}"
+    )
+
+
+def test_include_chains_too_deep_give_one_line(tmp_path) -> None:
+    chain = "".join(f'g{i} = [{{include-group = "g{i + 1}"}}]\n' for i in range(3000))
+    path = tmp_path / "pyproject.toml"
+    path.write_text(f'[project]\nname = "x"\nversion = "1"\n\n[dependency-groups]\n{chain}g3000 = ["six"]\n')
+    with pytest.raises(BoundError) as exc:
+        read_named(PyprojectReader(), path, Selection(groups=("g0",)), display="pyproject.toml")
+    assert str(exc.value) == (
+        "pyproject.toml: in 'dependency-groups': invalid dependency groups: include-group chains nested too deeply"
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.server
+import shutil
 import subprocess
 import threading
 import time
@@ -11,12 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import MakeDistVenv, clean_env
+from tests.conftest import MakeDistVenv, clean_env, data_file
 from tether.cli import main
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
+    #: Every path asked for, in order.
+    requested: list[str] = []  # noqa: RUF012 - the test's record of requests
+
     def do_GET(self) -> None:
+        self.requested.append(self.path)
         if self.path.startswith("/boom/"):
             self.send_error(500, "Internal Server Error")
         elif self.path.startswith("/slow/"):
@@ -29,6 +34,13 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class Server(http.server.ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        # The /slow/ handler writes after the client gave up (BrokenPipeError): printed,
+        # that lands in whichever test's captured stderr runs next.
+        pass
+
+
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     root = tmp_path / "www"
@@ -37,7 +49,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     def handler(*args: object) -> Handler:
         return Handler(*args, directory=str(root))  # type: ignore[arg-type]
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = Server(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}", root
@@ -82,10 +94,47 @@ def test_url_errors(served: tuple[str, Path], venv: Path, capsys: pytest.Capture
         2, "", f"tether: error: {url}: {message}\n")  # fmt: skip
 
 
+def test_url_bound_with_its_companion(served: tuple[str, Path], venv: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    """uv.lock's pyproject.toml is fetched from beside it, and named as the URL it came from."""
+    base, root = served
+    (root / "app").mkdir()
+    shutil.copy(data_file("uv-lock", "uv.cyclic.lock"), root / "app" / "uv.lock")
+    shutil.copy(
+        data_file("uv-lock", "pyproject.default-groups-a-string.toml"), root / "app" / "pyproject.toml"
+    )
+    Handler.requested.clear()
+    assert cli(capsys, "validate", "-p", venv, "--lock", f"{base}/app/uv.lock") == (2, "", (
+        f"tether: error: {base}/app/pyproject.toml: in 'tool.uv.default-groups': expected an array of "
+        "group names or 'all', got a string\n"))  # fmt: skip
+    assert Handler.requested == ["/app/uv.lock", "/app/pyproject.toml"]
+    # Pipfile.lock's reader reads nothing beside it, so nothing else is fetched.
+    (root / "app" / "Pipfile.lock").write_text('{"_meta": {"pipfile-spec": 6}, "default": {}}')
+    Handler.requested.clear()
+    assert cli(capsys, "validate", "-p", venv, "--lock", f"{base}/app/Pipfile.lock")[0] == 1
+    assert Handler.requested == ["/app/Pipfile.lock"]
+
+
 def test_unreachable_url(venv: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = cli(capsys, "validate", "-p", venv, "--lock", "http://127.0.0.1:9/requirements.txt")
     assert (code, out) == (2, "")
     assert err.startswith("tether: error: http://127.0.0.1:9/requirements.txt: cannot reach it (")
+
+
+def test_git_bound_companion_is_named(tmp_path: Path, venv: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    repo = tmp_path / "repo"
+    (repo / "app").mkdir(parents=True)
+    git(repo, "init", "-q", "-b", "main")
+    shutil.copy(data_file("uv-lock", "uv.cyclic.lock"), repo / "app" / "uv.lock")
+    shutil.copy(
+        data_file("uv-lock", "pyproject.default-groups-a-string.toml"), repo / "app" / "pyproject.toml"
+    )
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "one")
+    location = f"git+{repo.as_uri()}@main#subdirectory=app"
+    assert cli(capsys, "validate", "-p", venv, "--lock", location) == (2, "", (
+        f"tether: error: {location} (pyproject.toml): in 'tool.uv.default-groups': expected an array of "
+        "group names or 'all', got a string\n"))  # fmt: skip
 
 
 def git(repo: Path, *args: str) -> str:

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import data_file, linux_311, read_bound
+from tests.conftest import data_file, linux_311
+from tests.sources.conftest import read_named
 from tether.errors import BoundError
 from tether.sources import load_bound
 from tether.sources.requirements_txt import RequirementsReader, _logical_lines
@@ -12,7 +13,7 @@ from tether.target import Target
 
 
 def read(path: Path, target: Target | None = None):
-    return read_bound(RequirementsReader(), path, target=target)
+    return read_named(RequirementsReader(), path, target=target)
 
 
 def pins(bound) -> dict[str, str]:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SHARED_LOCKS, data_file, linux_311, read_bound
+from tests.sources.conftest import read_named
 from tether.errors import BoundError
 from tether.models import Bound
 from tether.sources import Selection, reader_for
@@ -53,7 +54,7 @@ def bound_of(relpath: str, selection: Selection | None = None, target: Target | 
     path = SHARED_LOCKS / relpath
     if not path.exists():
         pytest.skip(f"{path} is not present")
-    return read_bound(reader_for(path), path, selection, target, display=relpath)
+    return read_named(reader_for(path), path, selection, target, display=relpath)
 
 
 def select(relpath: str, selection: Selection | None = None) -> int:

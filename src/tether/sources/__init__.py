@@ -1,12 +1,16 @@
 """Bound readers, one module per format, and finding the bound to read.
 
-Auto-detection (``--lock`` omitted, or ``--lock`` naming a directory) takes the first of
-these file names that exists in the directory: the tool-native locks first, since they
-are the source of truth other files are exported from, then the standard lock, then
-requirements, then the project's own declaration:
+:data:`FORMATS` registers every format once. Auto-detection (``--lock`` omitted, or
+``--lock`` naming a directory) takes the first of their file names that exists in the
+directory, in that order: the tool-native locks first, since they are the source of
+truth other files are exported from, then the standard lock, then requirements, then
+the project's own declaration:
 
 ``uv.lock``, ``poetry.lock``, ``Pipfile.lock``, ``pixi.lock``, ``pylock.toml``,
 ``requirements.txt``, ``pyproject.toml``.
+
+Readers say what is wrong in a file and where (:class:`~tether.errors.DocumentError`);
+the file is named where it is opened, here for the bound itself.
 """
 
 from __future__ import annotations
@@ -14,22 +18,25 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
-import importlib
-from dataclasses import replace
-
 from tether.errors import BoundError
-from tether.sources._common import read_text
-from tether.sources.interface import BoundReader, Selection
+from tether.sources.interface import BoundFormat, BoundReader, Selection
 from tether.sources.remote import fetch, is_remote, workdir
 
 if TYPE_CHECKING:
     from tether.models import Bound
     from tether.target import Target
 
-__all__ = ["FORMATS", "BoundReader", "Selection", "detect", "load_bound", "reader_for"]
+__all__ = [
+    "FORMATS",
+    "BoundFormat",
+    "BoundReader",
+    "Selection",
+    "describe_formats",
+    "detect",
+    "format_of",
+    "load_bound",
+    "reader_for",
+]
 
 
 def _is_pylock(name: str) -> bool:
@@ -41,27 +48,43 @@ def _is_pylock(name: str) -> bool:
     )
 
 
-#: Every format: its matcher on the file name, and its reader (imported only when used,
-#: since each pulls in its own parser). The last one is the fallback.
-FORMATS: tuple[tuple[str, Callable[[str], bool], str], ...] = (
-    ("uv.lock", lambda name: name == "uv.lock", "tether.sources.uv_lock:UvLockReader"),
-    ("poetry.lock", lambda name: name == "poetry.lock", "tether.sources.poetry_lock:PoetryLockReader"),
-    ("Pipfile.lock", lambda name: name == "Pipfile.lock", "tether.sources.pipfile_lock:PipfileLockReader"),
-    ("pixi.lock", lambda name: name == "pixi.lock", "tether.sources.pixi_lock:PixiLockReader"),
-    ("pylock", _is_pylock, "tether.sources.pylock:PylockReader"),
-    ("pyproject", lambda name: name == "pyproject.toml", "tether.sources.pyproject:PyprojectReader"),
-    ("requirements", lambda name: True, "tether.sources.requirements_txt:RequirementsReader"),
-)
+#: Every format, in auto-detection order. A file is read by the first format that
+#: claims its name, else as a requirements file (pip reads any ``-r FILE``).
+FORMATS: tuple[BoundFormat, ...] = (
+    BoundFormat(name="uv.lock", detect=("uv.lock",), reader="tether.sources.uv_lock:UvLockReader",
+                companions=("pyproject.toml",)),
+    BoundFormat(name="poetry.lock", detect=("poetry.lock",),
+                reader="tether.sources.poetry_lock:PoetryLockReader", companions=("pyproject.toml",)),
+    BoundFormat(name="Pipfile.lock", detect=("Pipfile.lock",),
+                reader="tether.sources.pipfile_lock:PipfileLockReader"),
+    BoundFormat(name="pixi.lock", detect=("pixi.lock",), reader="tether.sources.pixi_lock:PixiLockReader"),
+    BoundFormat(name="pylock", detect=("pylock.toml",), matcher=_is_pylock, also="pylock.NAME.toml",
+                reader="tether.sources.pylock:PylockReader"),
+    BoundFormat(name="requirements", detect=("requirements.txt",), also="any other file name",
+                reader="tether.sources.requirements_txt:RequirementsReader"),
+    BoundFormat(name="pyproject", detect=("pyproject.toml",),
+                reader="tether.sources.pyproject:PyprojectReader"),
+)  # fmt: skip
+_FALLBACK = next(f for f in FORMATS if f.name == "requirements")
 
-_DETECT_ORDER = (
-    "uv.lock",
-    "poetry.lock",
-    "Pipfile.lock",
-    "pixi.lock",
-    "pylock.toml",
-    "requirements.txt",
-    "pyproject.toml",
-)
+
+def format_of(name: str) -> BoundFormat:
+    """The format of a file, by its name; requirements files are the fallback."""
+    return next((f for f in FORMATS if f.matches(name)), _FALLBACK)
+
+
+def reader_for(path: Path) -> BoundReader:
+    """The reader for a file, by its name; requirements files are the fallback."""
+    return format_of(path.name).load()
+
+
+def _detected_names() -> tuple[str, ...]:
+    return tuple(name for f in FORMATS for name in f.detect)
+
+
+def describe_formats() -> str:
+    """The files tether reads, in auto-detection order, for the CLI's ``--lock`` help."""
+    return ", ".join(f.describe() for f in FORMATS)
 
 
 def detect(directory: Path) -> Path:
@@ -69,30 +92,12 @@ def detect(directory: Path) -> Path:
 
     :raises BoundError: when none of the known names is there.
     """
-    for name in _DETECT_ORDER:
+    names = _detected_names()
+    for name in names:
         candidate = directory / name
-        if candidate.is_file() and _format_of(name) is not None:
+        if candidate.is_file():
             return candidate
-    names = ", ".join(n for n in _DETECT_ORDER if _format_of(n) is not None)
-    raise BoundError(str(directory), f"no bound file found here (looked for {names})")
-
-
-def _format_of(name: str) -> str | None:
-    """The format a detectable file name has (requirements only for requirements.txt)."""
-    for fmt, matches, _ in FORMATS[:-1]:
-        if matches(name):
-            return fmt
-    return "requirements" if name == "requirements.txt" else None
-
-
-def reader_for(path: Path) -> BoundReader:
-    """The reader for a file, by its name; requirements files are the fallback."""
-    for _, matches, spec in FORMATS:
-        if matches(path.name):
-            module, _, cls = spec.partition(":")
-            reader: BoundReader = getattr(importlib.import_module(module), cls)()
-            return reader
-    raise AssertionError(path)  # pragma: no cover - the last format matches everything
+    raise BoundError(str(directory), f"no bound file found here (looked for {', '.join(names)})")
 
 
 def load_bound(
@@ -107,8 +112,11 @@ def load_bound(
     """
     selection = selection or Selection()
     if location is not None and is_remote(location):
+        from dataclasses import replace
+
         with workdir() as tmp:
-            path = fetch(location, Path(tmp), _DETECT_ORDER, timeout)
+            path = fetch(location, Path(tmp), _detected_names(), lambda name: format_of(name).companions,
+                         timeout)  # fmt: skip
             return replace(_read(path, location, target, selection), files=())
     if location is None:
         path = detect(Path.cwd())
@@ -123,22 +131,25 @@ def load_bound(
 
 
 def _read(path: Path, display: str, target: Target, selection: Selection) -> Bound:
-    """Read one bound file, translating what its shape breaks into one line.
+    """Read one bound file, naming it on whatever is wrong in it.
 
-    Readers name what they check (versions, keys, markers) in their own words. A file
-    that is valid TOML/JSON/YAML but shaped unlike its format (a table where a list
-    belongs, a number where a string does) breaks a reader somewhere else: that is
-    translated here, once, at the module boundary, keeping the low-level complaint so
-    that the line still says what was wrong.
+    Readers say what is wrong and where in the file (a key path, a line), reading every
+    value with the type its format gives it; the file is named here, once, as the user
+    named it. What a reader did not foresee (a shape no check caught) still gives one
+    line, keeping the low-level complaint.
 
     :raises BoundError: for anything wrong with the file.
     """
-    text = read_text(path, display=display)
-    reader = reader_for(path)
+    from tether.sources._common import in_file, read_text
+
+    fmt = format_of(path.name)
+    reader = fmt.load()
     try:
-        return reader.read(text, path=path, display=display, target=target, selection=selection)
+        with in_file(display):
+            text = read_text(path)
+            return reader.read(text, path=path, display=display, target=target, selection=selection)
     except BoundError:
         raise
-    except (AttributeError, KeyError, TypeError, ValueError) as e:
-        msg = f"not a valid {reader.format} file (unexpected structure: {type(e).__name__}: {e})"
+    except (AttributeError, KeyError, IndexError, TypeError, ValueError, RecursionError) as e:
+        msg = f"not a valid {fmt.name} file (unexpected structure: {type(e).__name__}: {e})"
         raise BoundError(display, msg) from e

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from packaging.markers import InvalidMarker, Marker
@@ -20,11 +21,12 @@ from packaging.utils import (
     parse_wheel_filename,
 )
 
-from tether.errors import BoundError
+from tether.errors import DocumentError
 from tether.models import Expectation, Source
+from tether.sources._access import TOML, Table
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable, Iterator
 
     from packaging.requirements import Requirement
 
@@ -36,7 +38,9 @@ else:  # pragma: no cover - exercised on 3.10 only
 __all__ = [
     "SEEDED",
     "VCS_SCHEMES",
+    "beside",
     "expectation_from_requirement",
+    "in_file",
     "load_lock_toml",
     "load_toml",
     "marker_holds",
@@ -54,36 +58,64 @@ SEEDED: frozenset[NormalizedName] = frozenset({NormalizedName("setuptools"), Nor
 _ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz", ".tar")
 
 
-def read_text(path: str | Path, *, display: str | None = None) -> str:
+@contextmanager
+def in_file(display: str) -> Iterator[None]:
+    """Name *display* on what a reader finds wrong in the file it reads in this block.
+
+    Readers raise :class:`~tether.errors.DocumentError` (a message and a key or line);
+    this is the one place that adds the file, as the user knows it. A nested file (an
+    ``-r`` file, the ``pyproject.toml`` beside a lock) is read in a block of its own, so
+    the file at fault is the one named; an error already naming its file passes through.
+
+    :raises BoundError: for a :class:`~tether.errors.DocumentError` raised in the block.
+    """
+    try:
+        yield
+    except DocumentError as e:
+        raise e.in_file(display) from e
+
+
+def beside(display: str, name: str) -> str:
+    """How to name the file *name* found beside the bound the user named *display*."""
+    if display.startswith("git+"):
+        return f"{display} ({name})"
+    if display.startswith(("http://", "https://")):
+        return f"{display.split('?', 1)[0].rsplit('/', 1)[0]}/{name}"
+    return os.path.join(os.path.dirname(display), name)
+
+
+def read_text(path: str | Path) -> str:
     """Read a bound file as UTF-8 text.
 
-    :raises BoundError: if it is missing, a directory, unreadable or not text.
+    :raises DocumentError: if it is missing, a directory, unreadable or not text.
     """
-    shown = display or str(path)
     try:
         data = Path(path).read_bytes()
     except FileNotFoundError:
-        raise BoundError(shown, "no such file") from None
+        raise DocumentError("no such file") from None
     except IsADirectoryError:
-        raise BoundError(shown, "is a directory; expected a lock or requirements file") from None
+        raise DocumentError("is a directory; expected a lock or requirements file") from None
     except OSError as e:
-        raise BoundError(shown, f"cannot read it ({e.strerror or e})") from e
+        raise DocumentError(f"cannot read it ({e.strerror or e})") from e
     if b"\0" in data:
-        raise BoundError(shown, "is a binary file; expected a text lock or requirements file")
+        raise DocumentError("is a binary file; expected a text lock or requirements file")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        msg = f"is not UTF-8 text (invalid byte at offset {e.start})"
-        raise BoundError(shown, msg) from e
+        raise DocumentError(f"is not UTF-8 text (invalid byte at offset {e.start})") from e
 
 
-def load_toml(text: str, display: str) -> dict[str, Any]:
-    """Parse TOML, naming the file and line on error.
+#: What a document nested deeper than the parser's recursion allows is called.
+TOO_DEEP = "too deeply nested"
 
-    :raises BoundError: for invalid TOML.
+
+def load_toml(text: str) -> Table:
+    """Parse a TOML document, giving the line of a syntax error.
+
+    :raises DocumentError: for invalid TOML, or TOML nested too deeply to parse.
     """
     try:
-        return tomllib.loads(text)
+        return Table(tomllib.loads(text), "", TOML)
     except tomllib.TOMLDecodeError as e:
         # "Unterminated string (at line 5, column 10)" or "... (at end of document)".
         message, _, where = str(e).partition(" (at ")
@@ -92,12 +124,14 @@ def load_toml(text: str, display: str) -> dict[str, Any]:
             line = int(where[5:].split(",", 1)[0])
         elif where.startswith("end of document"):
             line = text.count("\n") + 1
-        raise BoundError(display, f"invalid TOML: {message}", line=line) from e
+        raise DocumentError(f"invalid TOML: {message}", line=line) from e
+    except RecursionError:
+        # tomllib parses nested arrays and inline tables recursively: [[[[...]]]] a few
+        # hundred deep exhausts the stack. No lock is nested more than a few levels.
+        raise DocumentError(TOO_DEEP) from None
 
 
-def load_lock_toml(
-    text: str, display: str, *, arrays: tuple[str, ...], lines: tuple[str, ...]
-) -> dict[str, Any]:
+def load_lock_toml(text: str, *, arrays: tuple[str, ...], lines: tuple[str, ...]) -> Table:
     """Parse a machine-written lock without its artifact lists, which tether never needs.
 
     The URLs and hashes of every wheel are most of a uv.lock or poetry.lock, and
@@ -106,7 +140,7 @@ def load_lock_toml(
     parsing several times faster. Lock tools write these one way; whenever the slimmed
     text is not valid TOML, the untouched text is parsed, so errors name the real line.
 
-    :raises BoundError: for invalid TOML.
+    :raises DocumentError: for invalid TOML.
     """
     starts = tuple(f"{a} = [" for a in arrays)
     out: list[str] = []
@@ -123,15 +157,14 @@ def load_lock_toml(
         else:
             out.append(line)
     try:
-        return load_toml("".join(out), display)
-    except BoundError:
-        return load_toml(text, display)
+        return load_toml("".join(out))
+    except DocumentError:
+        return load_toml(text)
 
 
 def marker_holds(
-    marker: object,
+    marker: str | None,
     env: dict[str, str],
-    display: str,
     *,
     key: str | None = None,
     line: int | None = None,
@@ -141,17 +174,15 @@ def marker_holds(
 
     ``None`` always holds.
 
-    :raises BoundError: if it is not a string or not a valid PEP 508 marker.
+    :raises DocumentError: if it is not a valid PEP 508 marker.
     """
     if marker is None:
         return True
-    if not isinstance(marker, str):
-        raise BoundError(display, f"expected a marker string, got {marker!r}", key=key, line=line)
     try:
         parsed = Marker(marker)
     except InvalidMarker as e:
         reason = str(e).splitlines()[0]
-        raise BoundError(display, f"invalid marker {marker!r}: {reason}", key=key, line=line) from e
+        raise DocumentError(f"invalid marker {marker!r}: {reason}", key=key, line=line) from e
     return any(parsed.evaluate({**env, "extra": extra}) for extra in ("", *extras))
 
 
@@ -180,16 +211,19 @@ def path_from_file_url(url: str) -> str:
     return os.path.normpath(unquote(parts.path))
 
 
-def project_name_of(directory: Path, display: str) -> NormalizedName:
+def project_name_of(directory: Path) -> NormalizedName:
     """The project name of a source tree, from ``pyproject.toml`` or ``setup.cfg``.
 
-    :raises BoundError: when neither names it.
+    :raises DocumentError: when neither names it.
+    :raises BoundError: when its ``pyproject.toml`` cannot be read (naming that file).
     """
     pyproject = directory / "pyproject.toml"
     if pyproject.is_file():
-        data = load_toml(read_text(pyproject), str(pyproject))
-        name = data.get("project", {}).get("name") or data.get("tool", {}).get("poetry", {}).get("name")
-        if isinstance(name, str):
+        with in_file(str(pyproject)):
+            data = load_toml(read_text(pyproject))
+            poetry = data.table("tool").table("poetry")
+            name = data.table("project").get("name", str) or poetry.get("name", str)
+        if name is not None:
             return canonicalize_name(name)
     setup_cfg = directory / "setup.cfg"
     if setup_cfg.is_file():
@@ -202,7 +236,7 @@ def project_name_of(directory: Path, display: str) -> NormalizedName:
         except (KeyError, configparser.Error):
             pass
     msg = f"cannot tell the project name of {directory}; write it as 'name @ {directory.as_uri()}'"
-    raise BoundError(display, msg)
+    raise DocumentError(msg)
 
 
 def source_from_url(url: str, base: Path, *, editable: bool = False) -> Source:
@@ -242,12 +276,10 @@ def _is_commit(revision: str) -> bool:
     return len(revision) == 40 and all(c in "0123456789abcdef" for c in revision.lower())
 
 
-def name_from_url(
-    url: str, source: Source, display: str, line: int | None
-) -> tuple[NormalizedName, str | None]:
+def name_from_url(url: str, source: Source, line: int | None) -> tuple[NormalizedName, str | None]:
     """The project name (and version, when the file name carries one) of a bare URL line.
 
-    :raises BoundError: when it cannot be told.
+    :raises DocumentError: when it cannot be told.
     """
     fragment = urlsplit(url).fragment
     for part in fragment.split("&"):
@@ -255,7 +287,10 @@ def name_from_url(
         if key == "egg" and value:
             return canonicalize_name(value.split("[", 1)[0]), None
     if source.kind == "directory":
-        return project_name_of(Path(source.url), display), None
+        try:
+            return project_name_of(Path(source.url)), None
+        except DocumentError as e:
+            raise DocumentError(e.message, line=line) from e
     filename = unquote(urlsplit(url).path).rsplit("/", 1)[-1]
     try:
         if filename.endswith(".whl"):
@@ -266,7 +301,7 @@ def name_from_url(
     except (InvalidWheelFilename, InvalidSdistFilename):
         pass
     msg = f"cannot tell the project name of {url!r}; write it as 'name @ {url}'"
-    raise BoundError(display, msg, line=line)
+    raise DocumentError(msg, line=line)
 
 
 def expectation_from_requirement(req: Requirement, *, origin: str, base: Path) -> Expectation:
@@ -298,14 +333,3 @@ def exact(version: str) -> SpecifierSet:
     except InvalidVersion:
         return SpecifierSet(f"==={version}")
     return SpecifierSet(f"=={version}")
-
-
-def get_table(data: Mapping[str, Any], key: str, display: str) -> dict[str, Any]:
-    """A sub-table, empty when absent.
-
-    :raises BoundError: when present but not a table.
-    """
-    value = data.get(key, {})
-    if not isinstance(value, dict):
-        raise BoundError(display, f"expected a table, got {type(value).__name__}", key=key)
-    return value

@@ -13,14 +13,15 @@ with ``direct_url.json``. ``_meta.pipfile-spec`` 6 is read; another is refused.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
-from tether.errors import BoundError
+from tether.errors import DocumentError
 from tether.models import Bound, Expectation, Source
-from tether.sources._common import SEEDED, marker_holds
+from tether.sources._access import JSON, Table
+from tether.sources._common import SEEDED, TOO_DEEP, marker_holds
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -31,51 +32,71 @@ if TYPE_CHECKING:
 __all__ = ["PipfileLockReader"]
 
 SPEC = 6
+#: What pipenv's options call its categories (``--dev`` is ``develop``).
+_ALIASES = {"dev": "develop", "packages": "default", "dev-packages": "develop"}
 
 
-def _source(entry: dict[str, Any], base: Path) -> Source:
-    if "git" in entry:
-        ref = entry.get("ref")
+def _source(entry: Table, base: Path) -> Source:
+    git = entry.get("git", str)
+    if git is not None:
+        ref = entry.get("ref", str)
         return Source(
             kind="vcs",
             vcs="git",
-            url=str(entry["git"]).removeprefix("git+"),
+            url=git.removeprefix("git+"),
             revision=ref,
             commit=ref if ref and len(ref) == 40 else None,
-            subdirectory=entry.get("subdirectory"),
+            subdirectory=entry.get("subdirectory", str),
         )
-    if "path" in entry:
-        path = (base / str(entry["path"])).resolve()
+    local = entry.get("path", str)
+    if local is not None:
+        path = (base / local).resolve()
         if path.suffix in {".whl", ".gz", ".zip"}:
             return Source(kind="url", url=path.as_uri())
-        return Source(kind="directory", url=str(path), editable=bool(entry.get("editable", False)))
-    if "file" in entry:
-        return Source(kind="url", url=str(entry["file"]))
+        return Source(kind="directory", url=str(path), editable=entry.get("editable", bool) or False)
+    file = entry.get("file", str)
+    if file is not None:
+        return Source(kind="url", url=file)
     return Source(kind="index")
 
 
 def _expectation(
-    name: str, entry: object, *, key: str, env: dict[str, str], base: Path, display: str
+    entry: Table, name: str, *, env: dict[str, str], base: Path, display: str
 ) -> Expectation | None:
     """One entry, or ``None`` when its marker is false for the target."""
-    if not isinstance(entry, dict):
-        raise BoundError(display, "expected an object", key=key)
-    if not marker_holds(entry.get("markers") or None, env, display, key=key):
+    if not marker_holds(entry.get("markers", str) or None, env, key=entry.key("markers")):
         return None
-    version = entry.get("version")
+    version = entry.get("version", str)
     if version is None and not any(k in entry for k in ("git", "path", "file")):
-        raise BoundError(display, "a package listed with no version and no source", key=key)
+        raise entry.error("a package listed with no version and no source")
     try:
-        specifier = SpecifierSet("" if version in {None, "*"} else str(version))
+        specifier = SpecifierSet("" if version in {None, "*"} else version)
     except InvalidSpecifier as e:
-        raise BoundError(display, f"invalid version {version!r}", key=key) from e
+        raise entry.error(f"invalid version {version!r}", "version") from e
     return Expectation(
         name=canonicalize_name(name),
         specifier=specifier,
         source=_source(entry, base),
-        extras=frozenset(canonicalize_name(e) for e in entry.get("extras", [])),
-        origin=f"{display}: {key}",
+        extras=frozenset(canonicalize_name(e) for e in entry.strings("extras")),
+        origin=f"{display}: {entry.path}",
     )
+
+
+def _load(text: str) -> Table:
+    """Parse the JSON document, which must be an object with a ``_meta`` object.
+
+    :raises DocumentError: for invalid JSON, or JSON of another shape.
+    """
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise DocumentError(f"invalid JSON: {e.msg}", line=e.lineno) from e
+    except RecursionError:
+        # json's C scanner recurses once per nested array or object.
+        raise DocumentError(TOO_DEEP) from None
+    if not isinstance(document, dict) or not isinstance(document.get("_meta"), dict):
+        raise DocumentError("expected a JSON object with a '_meta' table (a Pipfile.lock)")
+    return Table(document, "", JSON)
 
 
 class PipfileLockReader:
@@ -85,20 +106,15 @@ class PipfileLockReader:
 
     def read(self, text: str, *, path: Path, display: str, target: Target, selection: Selection) -> Bound:
         """Select the categories ``pipenv sync`` would install on *target*."""
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise BoundError(display, f"invalid JSON: {e.msg}", line=e.lineno) from e
-        if not isinstance(data, dict) or not isinstance(data.get("_meta"), dict):
-            raise BoundError(display, "expected a JSON object with a '_meta' table (a Pipfile.lock)")
-        spec = data["_meta"].get("pipfile-spec")
+        data = _load(text)
+        meta = data.table("_meta")
+        spec = meta.required("pipfile-spec", int)
         if spec != SPEC:
             msg = f"pipfile-spec {spec!r} is not supported; expected {SPEC}"
-            raise BoundError(display, msg, key="_meta.pipfile-spec")
-        aliases = {"dev": "develop", "packages": "default", "dev-packages": "develop"}
+            raise meta.error(msg, "pipfile-spec")
 
         def category(name: str) -> str:
-            return aliases.get(name, name)
+            return _ALIASES.get(name, name)
 
         if selection.only_groups:
             chosen = [category(g) for g in selection.only_groups]
@@ -106,15 +122,16 @@ class PipfileLockReader:
             chosen = ["default", *(category(g) for g in selection.groups)]
         chosen = [c for c in chosen if c not in {category(g) for g in selection.without_groups}]
         for c in chosen:
-            if not isinstance(data.get(c), dict):
-                available = ", ".join(k for k in data if k != "_meta")
-                raise BoundError(display, f"no category {c!r} (it has: {available})")
+            if c not in data:
+                available = ", ".join(k for k in data.data if k != "_meta")
+                raise DocumentError(f"no category {c!r} (it has: {available})")
         env = target.marker_env()
         expectations: dict[str, Expectation] = {}
         base = path.parent
         for cat in chosen:
-            for name, entry in data[cat].items():
-                exp = _expectation(name, entry, key=f"{cat}.{name}", env=env, base=base, display=display)
+            entries = data.table(cat)
+            for name, raw in entries.items():
+                exp = _expectation(entries.sub(name, raw), name, env=env, base=base, display=display)
                 if exp is not None and exp.name not in expectations:
                     # The first category wins, as pipenv installs default first.
                     expectations[exp.name] = exp

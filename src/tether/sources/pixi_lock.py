@@ -12,15 +12,16 @@ comparison. Version 5 lists packages with ``kind``/``url``; 6 and 7 key them by
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
-from tether.errors import BoundError
+from tether.errors import DocumentError
 from tether.models import Bound, Expectation, Source
-from tether.sources._common import exact, source_from_git_reference
+from tether.sources._access import YAML, Table
+from tether.sources._common import TOO_DEEP, exact, source_from_git_reference
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -47,7 +48,7 @@ def conda_subdir(markers: dict[str, str]) -> str:
     return f"{system}-{arch}"
 
 
-def _conda_name_version(url: str, display: str) -> tuple[str, str]:
+def _conda_name_version(url: str, key: str) -> tuple[str, str]:
     """Name and version from a conda file name, ``{name}-{version}-{build}.conda``."""
     filename = unquote(urlsplit(url).path).rsplit("/", 1)[-1]
     for suffix in (".conda", ".tar.bz2"):
@@ -55,11 +56,11 @@ def _conda_name_version(url: str, display: str) -> tuple[str, str]:
     parts = filename.rsplit("-", 2)
     if len(parts) != 3:
         msg = f"conda package {url!r} has no name and its file name is not name-version-build"
-        raise BoundError(display, msg)
+        raise DocumentError(msg, key=key)
     return parts[0], parts[1]
 
 
-def _pypi_source(ref: str, entry: dict[str, Any], base: Path) -> Source | None:
+def _pypi_source(ref: str, entry: Table, base: Path) -> Source | None:
     if ref.startswith("git+"):
         return source_from_git_reference(ref)
     if ref.startswith("direct+"):
@@ -69,27 +70,53 @@ def _pypi_source(ref: str, entry: dict[str, Any], base: Path) -> Source | None:
     # A local path: a directory, installed editable or not as pixi.toml says; the lock
     # records that only in later versions, so without it any local install matches.
     path = (base / ref).resolve()
-    if "editable" in entry:
-        return Source(kind="directory", url=str(path), editable=bool(entry["editable"]))
+    editable = entry.get("editable", bool)
+    if editable is not None:
+        return Source(kind="directory", url=str(path), editable=editable)
     return None
 
 
-def _conda(ref: str, entry: dict[str, Any], display: str) -> Expectation:
-    if "name" in entry and "version" in entry:
-        name, version = str(entry["name"]), str(entry["version"])
+def _conda(ref: str, entry: Table | None, key: str, display: str) -> Expectation:
+    """A conda package, by its entry's name and version, else by its file name (the
+    environment's reference to it is at *key*)."""
+    if entry is not None and "name" in entry and "version" in entry:
+        name, version = entry.required("name", str), entry.required("version", str)
     else:
-        name, version = _conda_name_version(ref, display)
+        name, version = _conda_name_version(ref, key)
     return Expectation(name=canonicalize_name(name), specifier=exact(version), origin=display)
 
 
-def _pypi(ref: str, entry: dict[str, Any], base: Path, display: str) -> Expectation:
-    version = entry.get("version")
+def _pypi(ref: str, entry: Table, base: Path, display: str) -> Expectation:
+    version = entry.get("version", str)
     return Expectation(
-        name=canonicalize_name(str(entry["name"])),
-        specifier=exact(str(version)) if version is not None else SpecifierSet(),
+        name=canonicalize_name(entry.required("name", str)),
+        specifier=exact(version) if version is not None else SpecifierSet(),
         source=_pypi_source(ref, entry, base),
         origin=display,
     )
+
+
+def _load(text: str) -> Table:
+    """Parse the YAML document, which must be a mapping with pixi's top-level keys.
+
+    :raises DocumentError: for invalid YAML, or YAML of another shape.
+    """
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        document = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+    except yaml.YAMLError as e:
+        line = getattr(getattr(e, "problem_mark", None), "line", None)
+        raise DocumentError(f"invalid YAML: {getattr(e, 'problem', e)}",
+                            line=line + 1 if line is not None else None) from e  # fmt: skip
+    except RecursionError:
+        # PyYAML's pure-Python composer recurses once per nested node (libyaml's stops
+        # at its own limit with a YAMLError).
+        raise DocumentError(TOO_DEEP) from None
+    if not isinstance(document, dict) or "environments" not in document or "packages" not in document:
+        raise DocumentError("not a pixi lock file (expected 'version', 'environments' and 'packages')")
+    return Table(document, "", YAML)
 
 
 class PixiLockReader:
@@ -99,62 +126,50 @@ class PixiLockReader:
 
     def read(self, text: str, *, path: Path, display: str, target: Target, selection: Selection) -> Bound:
         """The selected environment's packages for the target's platform."""
-        import yaml
-
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        try:
-            data = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
-        except yaml.YAMLError as e:
-            line = getattr(getattr(e, "problem_mark", None), "line", None)
-            raise BoundError(display, f"invalid YAML: {getattr(e, 'problem', e)}",
-                             line=line + 1 if line is not None else None) from e  # fmt: skip
-        if not isinstance(data, dict) or "environments" not in data or "packages" not in data:
-            raise BoundError(
-                display, "not a pixi lock file (expected 'version', 'environments' and 'packages')"
-            )
-        version = data.get("version")
+        data = _load(text)
+        version = data.required("version", int)
         if version not in VERSIONS:
             expected = ", ".join(map(str, VERSIONS))
             msg = f"pixi lock version {version!r} is not supported; expected one of {expected}"
-            raise BoundError(display, msg, key="version")
-        environments = data["environments"]
+            raise data.error(msg, "version")
+        environments = data.table("environments")
         env_name = selection.environment
-        if not isinstance(environments, dict) or env_name not in environments:
-            have = ", ".join(environments) if isinstance(environments, dict) else "none"
-            raise BoundError(display, f"no environment {env_name!r} (it has: {have})", key="environments")
+        if env_name not in environments.data:
+            have = ", ".join(map(str, environments.data)) or "none"
+            raise environments.error(f"no environment {env_name!r} (it has: {have})")
         platform = conda_subdir(target.markers)
-        refs = (environments[env_name] or {}).get("packages", {}).get(platform)
-        if refs is None:
-            msg = f"environment {env_name!r} has no packages for {platform}"
-            raise BoundError(display, msg, key=f"environments.{env_name}.packages")
+        by_platform = environments.table(env_name).table("packages")
+        if platform not in by_platform:
+            raise by_platform.error(f"environment {env_name!r} has no packages for {platform}")
 
-        by_ref: dict[tuple[str, str], dict[str, Any]] = {}
-        for i, entry in enumerate(data["packages"] or []):
-            if not isinstance(entry, dict):
-                raise BoundError(display, "expected a mapping", key=f"packages[{i}]")
+        by_ref: dict[tuple[str, str], Table] = {}
+        for entry in data.tables("packages"):
             if version == 5:
-                kind = str(entry.get("kind"))
-                ref = str(entry.get("url") or entry.get("path"))
+                kind = entry.get("kind", str)
+                ref = entry.get("url", str) or entry.get("path", str)
             else:
                 kind = "conda" if "conda" in entry else "pypi"
-                ref = str(entry.get(kind))
-            by_ref[(kind, ref)] = entry
+                ref = entry.get(kind, str)
+            if kind is not None and ref is not None:
+                by_ref[(kind, ref)] = entry
 
         base = path.parent
         pypi: list[Expectation] = []
         conda: list[Expectation] = []
-        for i, item in enumerate(refs):
-            key = f"environments.{env_name}.packages.{platform}[{i}]"
-            if not isinstance(item, dict) or len(item) != 1:
-                raise BoundError(display, "expected a 'conda' or 'pypi' reference", key=key)
+        for i, item in enumerate(by_platform.array(platform)):
+            key = f"{by_platform.key(platform)}[{i}]"
+            if not isinstance(item, dict) or len(item) != 1 or next(iter(item)) not in {"conda", "pypi"}:
+                raise DocumentError("expected a 'conda' or 'pypi' reference", key=key)
             ((kind, ref),) = item.items()
-            entry = by_ref.get((kind, str(ref)), {})
+            if not isinstance(ref, str):
+                raise DocumentError(f"expected a string, got {YAML.of(ref)}", key=f"{key}.{kind}")
+            listed = by_ref.get((kind, ref))
             if kind == "conda":
-                conda.append(_conda(str(ref), entry, display))
-            elif "name" in entry:
-                pypi.append(_pypi(str(ref), entry, base, display))
+                conda.append(_conda(ref, listed, f"{key}.conda", display))
+            elif listed is not None:
+                pypi.append(_pypi(ref, listed, base, display))
             else:
-                raise BoundError(display, f"no package entry for {ref!r}", key=key)
+                raise DocumentError(f"no package entry for {ref!r}", key=key)
         return Bound(
             path=display,
             format=self.format,

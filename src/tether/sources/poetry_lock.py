@@ -29,19 +29,21 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from tether.errors import BoundError
+from tether.errors import DocumentError
 from tether.models import Bound, Expectation, Source
+from tether.sources._access import Table
 from tether.sources._common import (
     SEEDED,
+    beside,
     exact,
-    get_table,
+    in_file,
     load_lock_toml,
     load_toml,
     marker_holds,
@@ -128,183 +130,221 @@ class _Dep:
     optional: bool
     extras: frozenset[str]
     key: str
+    #: Whether written as a table (``{version = ..., markers = ...}``), whose keys are
+    #: named in messages, or as one string.
+    table: bool = False
+
+    def at(self, field: str) -> str:
+        """The key path of one of the edge's fields (``markers``, ``python``)."""
+        return f"{self.key}.{field}" if self.table else self.key
 
 
-def _deps(name: str, spec: object, key: str, display: str) -> Iterator[_Dep]:
-    """The edges one ``name = spec`` entry stands for (a list gives several)."""
-    specs = spec if isinstance(spec, list) else [spec]
-    for i, item in enumerate(specs):
-        where = f"{key}[{i}]" if isinstance(spec, list) else key
+@dataclass(frozen=True, kw_only=True, slots=True)
+class _Package:
+    """One ``[[package]]`` entry."""
+
+    index: int
+    name: NormalizedName
+    version: str
+    #: The whole entry, with its key path for messages.
+    table: Table
+
+
+def _deps(table: Table, name: str) -> Iterator[_Dep]:
+    """The edges the entry ``name = spec`` of a dependency *table* stands for: a constraint
+    string, a table (``version``, ``markers``, ``python``, ``optional``, ``extras``), or an
+    array of those (one per condition)."""
+    spec = table.data[name]
+    specs = [(table.key(name), spec)]
+    if isinstance(spec, list):
+        specs = [(f"{table.key(name)}[{i}]", item) for i, item in enumerate(spec)]
+    for key, item in specs:
         if isinstance(item, str):
             yield _Dep(name=canonicalize_name(name), constraint=item, markers=None, python=None,
-                       optional=False, extras=frozenset(), key=where)  # fmt: skip
+                       optional=False, extras=frozenset(), key=key)  # fmt: skip
         elif isinstance(item, dict):
+            dep = Table(item, key, table.syntax)
             yield _Dep(
                 name=canonicalize_name(name),
-                constraint=str(item.get("version", "*")),
-                markers=item.get("markers"),
-                python=item.get("python"),
-                optional=bool(item.get("optional", False)),
-                extras=frozenset(canonicalize_name(e) for e in item.get("extras", [])),
-                key=where,
+                constraint=dep.get("version", str) or "*",
+                markers=dep.get("markers", str),
+                python=dep.get("python", str),
+                optional=dep.get("optional", bool) or False,
+                extras=frozenset(canonicalize_name(e) for e in dep.strings("extras")),
+                key=key,
+                table=True,
             )
         else:
-            raise BoundError(display, f"expected a constraint string or table, got {item!r}", key=where)
+            expected = "a constraint string or a table"
+            if item is spec:
+                expected += ", or an array of them"
+            raise DocumentError(f"expected {expected}, got {table.syntax.of(item)}", key=key)
+
+
+def _requirement(text: str, key: str) -> Requirement:
+    try:
+        return Requirement(text)
+    except InvalidRequirement as e:
+        raise DocumentError(f"invalid requirement {text!r}: {str(e).splitlines()[0]}", key=key) from e
+
+
+def _requirement_name(text: str, key: str) -> NormalizedName:
+    """The name an extra's member names: PEP 508 (``PySocks>=1.5``) or poetry's own
+    ``PySocks (>=1.5.6,!=1.5.7)``."""
+    try:
+        return canonicalize_name(Requirement(text).name)
+    except InvalidRequirement:
+        words = text.split()
+        if not words:
+            raise DocumentError("expected a requirement, got an empty string", key=key) from None
+        return canonicalize_name(words[0])
 
 
 class _Walker:
-    def __init__(self, lock: dict[str, Any], display: str, target: Target, extras: frozenset[str]) -> None:
-        self.display = display
+    def __init__(self, lock: Table, target: Target, extras: frozenset[str]) -> None:
         self.target = target
         self.python = target.markers["python_full_version"]
         self.extras = extras
-        self.by_name: dict[NormalizedName, list[tuple[int, dict[str, Any]]]] = {}
-        for i, pkg in enumerate(lock.get("package", [])):
-            if not isinstance(pkg, dict) or not isinstance(pkg.get("name"), str):
-                raise BoundError(display, "expected a table with a name", key=f"package[{i}]")
-            if "version" not in pkg:
-                raise BoundError(display, "a package needs a version", key=f"package[{i}]")
-            self.by_name.setdefault(canonicalize_name(pkg["name"]), []).append((i, pkg))
+        self.by_name: dict[NormalizedName, list[_Package]] = {}
+        for i, table in enumerate(lock.tables("package")):
+            pkg = _Package(
+                index=i,
+                name=canonicalize_name(table.required("name", str)),
+                version=table.required("version", str),
+                table=table,
+            )
+            self.by_name.setdefault(pkg.name, []).append(pkg)
 
-    def holds(self, marker: object, key: str, extras: frozenset[str] = frozenset()) -> bool:
-        return marker_holds(marker, self.target.marker_env(), self.display, key=key, extras=extras)
+    def holds(self, marker: str | None, key: str, extras: frozenset[str] = frozenset()) -> bool:
+        return marker_holds(marker, self.target.marker_env(), key=key, extras=extras)
 
-    def python_ok(self, constraint: object, key: str) -> bool:
+    def python_ok(self, constraint: str | None, key: str) -> bool:
         if constraint is None or constraint == "*":
             return True
         try:
-            return _satisfies(self.python, str(constraint))
+            return _satisfies(self.python, constraint)
         except ValueError as e:
-            raise BoundError(self.display, str(e), key=key) from e
+            raise DocumentError(str(e), key=key) from e
 
     def edge_active(self, dep: _Dep, parent_extras: frozenset[str], extra_deps: set[NormalizedName]) -> bool:
         if dep.optional and dep.name not in extra_deps:
             return False
-        return self.holds(dep.markers, dep.key, parent_extras) and self.python_ok(dep.python, dep.key)
+        return self.holds(dep.markers, dep.at("markers"), parent_extras) and self.python_ok(
+            dep.python, dep.at("python")
+        )
 
-    def resolve(self, dep: _Dep) -> tuple[int, dict[str, Any]] | None:
+    def listed(self, dep: _Dep) -> list[_Package]:
+        """The entries of the package an edge names.
+
+        :raises DocumentError: when the lock has none.
+        """
         entries = self.by_name.get(dep.name)
         if not entries:
-            msg = f"names {dep.name!r}, which the lock does not list"
-            raise BoundError(self.display, msg, key=dep.key)
+            raise DocumentError(f"names {dep.name!r}, which the lock does not list", key=dep.key)
+        return entries
+
+    def resolve(self, dep: _Dep) -> _Package | None:
+        entries = self.listed(dep)
         if len(entries) == 1:
             return entries[0]
-        for index, pkg in entries:
-            key = f"package[{index}]"
+        for pkg in entries:
             try:
-                fits = _satisfies(str(pkg["version"]), dep.constraint)
+                fits = _satisfies(pkg.version, dep.constraint)
             except ValueError:
                 fits = True  # a direct reference (git, path) has no version constraint
+            markers = pkg.table.data.get("markers")
             if (
                 fits
-                and self.python_ok(pkg.get("python-versions"), f"{key}.python-versions")
-                and (not isinstance(pkg.get("markers"), str) or self.holds(pkg["markers"], f"{key}.markers"))
+                and self.python_ok(pkg.table.get("python-versions", str), pkg.table.key("python-versions"))
+                and (not isinstance(markers, str) or self.holds(markers, pkg.table.key("markers")))
             ):
-                return index, pkg
+                return pkg
         return None
 
-    def walk(self, roots: list[_Dep]) -> dict[int, dict[str, Any]]:
-        found: dict[int, dict[str, Any]] = {}
+    def walk(self, roots: list[_Dep]) -> dict[int, _Package]:
+        found: dict[int, _Package] = {}
         seen: dict[int, frozenset[str]] = {}
         queue = [(d, d.extras) for d in roots]
         while queue:
             dep, extras = queue.pop()
-            hit = self.resolve(dep)
-            if hit is None:
+            pkg = self.resolve(dep)
+            if pkg is None:
                 continue
-            index, pkg = hit
-            before = seen.get(index)
+            before = seen.get(pkg.index)
             if before is not None and extras <= before:
                 continue
             extras = extras | (before or frozenset())
-            seen[index] = extras
-            found[index] = pkg
-            extra_table = pkg.get("extras", {})
+            seen[pkg.index] = extras
+            found[pkg.index] = pkg
+            extra_table = pkg.table.table("extras")
             wanted: set[NormalizedName] = {
-                canonicalize_name(Requirement(r).name) if _is_req(r) else canonicalize_name(r.split()[0])
-                for e, reqs in extra_table.items()
+                _requirement_name(r, f"{extra_table.key(e)}[{i}]")
+                for e in extra_table.data
                 if canonicalize_name(e) in extras
-                for r in reqs
+                for i, r in enumerate(extra_table.strings(e))
             }
-            for name, spec in pkg.get("dependencies", {}).items():
-                for child in _deps(name, spec, f"package[{index}].dependencies.{name}", self.display):
+            deps = pkg.table.table("dependencies")
+            for name in deps.data:
+                for child in _deps(deps, name):
                     if self.edge_active(child, extras, wanted):
                         queue.append((child, child.extras))
         return found
 
 
-def _is_req(text: str) -> bool:
-    try:
-        Requirement(text)
-    except InvalidRequirement:
-        return False
-    return True
-
-
-def _source(pkg: dict[str, Any], base: Path) -> Source:
-    src = pkg.get("source") or {}
-    kind = src.get("type")
+def _source(pkg: _Package, base: Path) -> Source:
+    src = pkg.table.table("source")
+    kind = src.get("type", str)
     if kind == "git":
         return Source(
             kind="vcs",
             vcs="git",
-            url=str(src.get("url")),
-            revision=src.get("reference"),
-            commit=src.get("resolved_reference"),
-            subdirectory=src.get("subdirectory"),
+            url=src.required("url", str),
+            revision=src.get("reference", str),
+            commit=src.get("resolved_reference", str),
+            subdirectory=src.get("subdirectory", str),
         )
     if kind == "directory":
-        path = (base / str(src.get("url"))).resolve()
-        return Source(kind="directory", url=str(path), editable=bool(pkg.get("develop", False)))
+        path = (base / src.required("url", str)).resolve()
+        return Source(kind="directory", url=str(path), editable=pkg.table.get("develop", bool) or False)
     if kind == "file":
-        return Source(kind="url", url=(base / str(src.get("url"))).resolve().as_uri())
+        return Source(kind="url", url=(base / src.required("url", str)).resolve().as_uri())
     if kind == "url":
-        return Source(kind="url", url=str(src.get("url")))
+        return Source(kind="url", url=src.required("url", str))
     return Source(kind="index")
 
 
-def _root_dependencies(
-    pyproject: dict[str, Any], display: str
-) -> tuple[dict[str, list[_Dep]], set[str], str]:
+def _root_dependencies(pyproject: Table) -> tuple[dict[str, list[_Dep]], set[str], str]:
     """The project's declared dependencies by group, its optional groups, its name."""
-    project = get_table(pyproject, "project", display)
-    poetry = get_table(get_table(pyproject, "tool", display), "poetry", display)
+    project = pyproject.table("project")
+    poetry = pyproject.table("tool").table("poetry")
     groups: dict[str, list[_Dep]] = {"main": []}
-    for i, text in enumerate(project.get("dependencies", [])):
-        try:
-            req = Requirement(text)
-        except InvalidRequirement as e:
-            key = f"project.dependencies[{i}]"
-            raise BoundError(
-                display, f"invalid requirement {text!r}: {str(e).splitlines()[0]}", key=key
-            ) from e
+    key = project.key("dependencies")
+    for i, text in enumerate(project.strings("dependencies")):
+        req = _requirement(text, f"{key}[{i}]")
         groups["main"].append(_Dep(name=canonicalize_name(req.name), constraint=str(req.specifier) or "*",
                                    markers=str(req.marker) if req.marker else None, python=None,
                                    optional=False, extras=frozenset(canonicalize_name(e) for e in req.extras),
-                                   key=f"project.dependencies[{i}]"))  # fmt: skip
-    for name, spec in poetry.get("dependencies", {}).items():
+                                   key=f"{key}[{i}]"))  # fmt: skip
+    deps = poetry.table("dependencies")
+    for name in deps.data:
         if name.lower() != "python":
-            groups["main"] += _deps(name, spec, f"tool.poetry.dependencies.{name}", display)
+            groups["main"] += _deps(deps, name)
     optional_groups: set[str] = set()
-    legacy = poetry.get("dev-dependencies", {})
-    if legacy:
-        groups["dev"] = [
-            d for n, s in legacy.items() for d in _deps(n, s, f"tool.poetry.dev-dependencies.{n}", display)
-        ]
-    for group, table in poetry.get("group", {}).items():
-        if table.get("optional", False):
+    legacy = poetry.table("dev-dependencies")
+    if legacy.data:
+        groups["dev"] = [d for n in legacy.data for d in _deps(legacy, n)]
+    poetry_groups = poetry.table("group")
+    for group, raw in poetry_groups.items():
+        table = poetry_groups.sub(group, raw)
+        if table.get("optional", bool):
             optional_groups.add(group)
-        deps = table.get("dependencies", {})
-        groups.setdefault(group, []).extend(
-            d
-            for n, s in deps.items()
-            for d in _deps(n, s, f"tool.poetry.group.{group}.dependencies.{n}", display)
-        )
+        deps = table.table("dependencies")
+        groups.setdefault(group, []).extend(d for n in deps.data for d in _deps(deps, n))
     from tether.sources.pyproject import resolve_groups
 
-    dependency_groups = get_table(pyproject, "dependency-groups", display)
-    for group in dependency_groups:
-        for _, text in resolve_groups(dependency_groups, [group], display):
+    dependency_groups = pyproject.table("dependency-groups")
+    for group in dependency_groups.data:
+        for _, text in resolve_groups(dependency_groups, [group]):
             req = Requirement(text)
             groups.setdefault(group, []).append(
                 _Dep(
@@ -317,8 +357,24 @@ def _root_dependencies(
                     key=f"dependency-groups.{group}",
                 )
             )
-    name = str(project.get("name") or poetry.get("name") or "")
+    name = project.get("name", str) or poetry.get("name", str) or ""
     return groups, optional_groups, name
+
+
+def _declared_extras(pyproject: Table) -> dict[NormalizedName, set[NormalizedName]]:
+    """Each extra the project declares, with the packages it adds."""
+    extras: dict[NormalizedName, set[NormalizedName]] = {}
+    poetry_extras = pyproject.table("tool").table("poetry").table("extras")
+    for extra in poetry_extras.data:
+        members = {canonicalize_name(m) for m in poetry_extras.strings(extra)}
+        extras.setdefault(canonicalize_name(extra), set()).update(members)
+    optional = pyproject.table("project").table("optional-dependencies")
+    for extra in optional.data:
+        key = optional.key(extra)
+        names = {canonicalize_name(_requirement(r, f"{key}[{i}]").name)
+                 for i, r in enumerate(optional.strings(extra))}  # fmt: skip
+        extras.setdefault(canonicalize_name(extra), set()).update(names)
+    return extras
 
 
 class PoetryLockReader:
@@ -328,16 +384,21 @@ class PoetryLockReader:
 
     def read(self, text: str, *, path: Path, display: str, target: Target, selection: Selection) -> Bound:
         """Select what ``poetry sync`` installs on *target*."""
-        lock = load_lock_toml(text, display, arrays=("files",), lines=())
-        version = str(get_table(lock, "metadata", display).get("lock-version", ""))
+        lock = load_lock_toml(text, arrays=("files",), lines=())
+        metadata = lock.table("metadata")
+        version = metadata.required("lock-version", str)
         if version not in SUPPORTED:
             msg = f"lock-version {version!r} is not supported; expected one of {', '.join(SUPPORTED)}"
-            raise BoundError(display, msg, key="metadata.lock-version")
+            raise metadata.error(msg, "lock-version")
         pyproject_path = path.parent / "pyproject.toml"
         if not pyproject_path.is_file():
-            raise BoundError(display, "no pyproject.toml beside it; poetry needs it to know the groups")
-        pyproject = load_toml(read_text(pyproject_path), str(pyproject_path))
-        groups, optional_groups, project_name = _root_dependencies(pyproject, str(pyproject_path))
+            raise DocumentError("no pyproject.toml beside it; poetry needs it to know the groups")
+        shown = beside(display, "pyproject.toml")
+        with in_file(shown):
+            pyproject = load_toml(read_text(pyproject_path))
+            groups, optional_groups, project_name = _root_dependencies(pyproject)
+            declared = _declared_extras(pyproject)
+            package_mode = pyproject.table("tool").table("poetry").get("package-mode", bool)
 
         if selection.only_groups:
             chosen = set(selection.only_groups)
@@ -350,46 +411,44 @@ class PoetryLockReader:
         if unknown:
             have = ", ".join(sorted(groups))
             msg = f"no dependency group {sorted(unknown)[0]!r} in {pyproject_path.name} (it has: {have})"
-            raise BoundError(display, msg)
-        declared_extras = {canonicalize_name(e) for e in get_table(pyproject, "project", display).get(
-            "optional-dependencies", {})} | {canonicalize_name(e) for e in pyproject.get("tool", {}).get(
-            "poetry", {}).get("extras", {})}  # fmt: skip
-        extras = frozenset(
-            declared_extras if selection.all_extras else map(canonicalize_name, selection.extras)
-        )
-        if extras - declared_extras:
-            msg = f"no extra {sorted(extras - declared_extras)[0]!r} in {pyproject_path.name}"
-            raise BoundError(display, msg)
+            raise DocumentError(msg)
+        extras = frozenset(declared if selection.all_extras else map(canonicalize_name, selection.extras))
+        if extras - declared.keys():
+            msg = f"no extra {sorted(extras - declared.keys())[0]!r} in {pyproject_path.name}"
+            raise DocumentError(msg)
 
-        walker = _Walker(lock, display, target, extras)
+        walker = _Walker(lock, target, extras)
         if version == "2.1":
             found = self._by_groups(walker, chosen)
         else:
-            extra_names = self._extra_names(pyproject, extras)
-            roots = [
-                d for g in sorted(chosen) for d in groups.get(g, [])
-                if walker.edge_active(d, extras, extra_names)
-            ]  # fmt: skip
+            extra_names = {n for e in extras for n in declared[e]}
+            with in_file(shown):
+                # The roots' markers and names are the pyproject's: it is at fault for them.
+                roots = [
+                    d for g in sorted(chosen) for d in groups.get(g, [])
+                    if walker.edge_active(d, extras, extra_names)
+                ]  # fmt: skip
+                for root in roots:
+                    walker.listed(root)
             found = walker.walk(roots)
 
         base = path.parent
         expectations = [
             Expectation(
-                name=canonicalize_name(pkg["name"]),
-                specifier=exact(str(pkg["version"])),
+                name=pkg.name,
+                specifier=exact(pkg.version),
                 source=_source(pkg, base),
-                origin=f"{display}: package[{index}]",
+                origin=f"{display}: {pkg.table.path}",
             )
-            for index, pkg in sorted(found.items())
+            for _, pkg in sorted(found.items())
         ]
-        package_mode = pyproject.get("tool", {}).get("poetry", {}).get("package-mode", True)
-        if package_mode and project_name and not selection.only_groups:
+        if package_mode is not False and project_name and not selection.only_groups:
             expectations.append(
                 Expectation(
                     name=canonicalize_name(project_name),
                     specifier=SpecifierSet(),
                     source=Source(kind="directory", url=str(base.resolve()), editable=True),
-                    origin=str(pyproject_path),
+                    origin=shown,
                 )
             )
         flags = [f"--with {shlex.quote(g)}" for g in selection.groups]
@@ -408,31 +467,27 @@ class PoetryLockReader:
         )
 
     @staticmethod
-    def _extra_names(pyproject: dict[str, Any], extras: frozenset[str]) -> set[NormalizedName]:
-        names: set[NormalizedName] = set()
-        for extra, members in pyproject.get("tool", {}).get("poetry", {}).get("extras", {}).items():
-            if canonicalize_name(extra) in extras:
-                names.update(canonicalize_name(m) for m in members)
-        for extra, reqs in pyproject.get("project", {}).get("optional-dependencies", {}).items():
-            if canonicalize_name(extra) in extras:
-                names.update(canonicalize_name(Requirement(r).name) for r in reqs)
-        return names
-
-    @staticmethod
-    def _by_groups(walker: _Walker, chosen: set[str]) -> dict[int, dict[str, Any]]:
+    def _by_groups(walker: _Walker, chosen: set[str]) -> dict[int, _Package]:
         """Lock 2.1: each package says which groups it belongs to, under which marker."""
         found = {}
         for entries in walker.by_name.values():
-            for index, pkg in entries:
-                key = f"package[{index}]"
-                markers = pkg.get("markers")
-                for group in pkg.get("groups", ["main"]):
+            for pkg in entries:
+                table = pkg.table
+                groups = table.strings("groups") if "groups" in table else ["main"]
+                markers = table.data.get("markers")
+                by_group = table.table("markers") if isinstance(markers, dict) else None
+                if markers is not None and by_group is None and not isinstance(markers, str):
+                    raise table.mistyped("markers", markers, "a marker string or a table of them by group")
+                for group in groups:
                     if group not in chosen:
                         continue
-                    marker = markers.get(group) if isinstance(markers, dict) else markers
-                    if walker.holds(marker, f"{key}.markers", walker.extras) and walker.python_ok(
-                        pkg.get("python-versions"), f"{key}.python-versions"
+                    if by_group is not None:
+                        marker, key = by_group.get(group, str), by_group.key(group)
+                    else:
+                        marker, key = markers, table.key("markers")
+                    if walker.holds(marker, key, walker.extras) and walker.python_ok(
+                        table.get("python-versions", str), table.key("python-versions")
                     ):
-                        found[index] = pkg
+                        found[pkg.index] = pkg
                         break
         return found

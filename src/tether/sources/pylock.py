@@ -33,7 +33,7 @@ from packaging.pylock import (
 from packaging.specifiers import SpecifierSet
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
-from tether.errors import BoundError
+from tether.errors import DocumentError
 from tether.models import Bound, Expectation, Source
 from tether.sources._common import exact, load_toml
 
@@ -96,14 +96,16 @@ class PylockReader:
 
     def read(self, text: str, *, path: Path, display: str, target: Target, selection: Selection) -> Bound:
         """Select the packages the lock installs on *target*."""
-        data = _lenient(load_toml(text, display))
+        data = _lenient(load_toml(text).data)
         try:
             lock = Pylock.from_dict(data)
         except PylockUnsupportedVersionError as e:
             msg = f"lock-version {data.get('lock-version')!r} is not supported; expected 1.x (PEP 751)"
-            raise BoundError(display, msg, key="lock-version") from e
+            raise DocumentError(msg, key="lock-version") from e
         except PylockValidationError as e:
-            raise BoundError(display, str(e)) from e
+            # packaging words its messages as sentences ("Unexpected type int (expected
+            # str)"), and names the key path as its context, as tether's readers do.
+            raise DocumentError(e.message[:1].lower() + e.message[1:], key=e.context) from e
         extras = list(lock.extras or ()) if selection.all_extras else list(selection.extras)
         groups: list[str] | None = None
         if selection.only_groups:
@@ -140,7 +142,7 @@ class PylockReader:
                     )
                 )
         except PylockSelectError as e:
-            raise BoundError(display, f"cannot install it on {target.executable}: {e}") from e
+            raise DocumentError(f"cannot install it on {target.executable}: {e}") from e
         return Bound(
             path=display,
             format=self.format,

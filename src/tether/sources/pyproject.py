@@ -9,7 +9,7 @@ asked for with ``--group`` (pip's behaviour; uv's ``dev`` default belongs to uv.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from packaging.dependency_groups import (
     CyclicDependencyGroup,
@@ -21,9 +21,10 @@ from packaging.errors import ExceptionGroup
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 
-from tether.errors import BoundError
+from tether.errors import DocumentError
 from tether.models import Bound, Expectation
-from tether.sources._common import expectation_from_requirement, get_table, load_toml
+from tether.sources._access import Table
+from tether.sources._common import expectation_from_requirement, load_toml
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -35,26 +36,46 @@ if TYPE_CHECKING:
 __all__ = ["PyprojectReader", "resolve_groups"]
 
 
-def resolve_groups(table: dict[str, Any], groups: Iterable[str], display: str) -> list[tuple[str, str]]:
+def _check_groups(table: Table) -> None:
+    """PEP 735's shape: each group an array of requirement strings and ``{include-group =
+    NAME}`` tables (packaging checks it too, without saying where)."""
+    for group in table.data:
+        for i, item in enumerate(table.array(group)):
+            key = f"{table.key(group)}[{i}]"
+            if isinstance(item, dict):
+                include = Table(item, key, table.syntax)
+                include.required("include-group", str)
+                if len(item) != 1:
+                    raise include.error("expected only 'include-group' in an include")
+            elif not isinstance(item, str):
+                kind = table.syntax.of(item)
+                raise DocumentError(f"expected a requirement string or an include table, got {kind}", key=key)
+
+
+def resolve_groups(table: Table, groups: Iterable[str]) -> list[tuple[str, str]]:
     """Expand PEP 735 groups (with ``include-group``) into ``(group, requirement)`` pairs.
 
-    :raises BoundError: for an unknown group, a cycle or a malformed table.
+    :raises DocumentError: for an unknown group, a cycle or a malformed table.
     """
-    known = {canonicalize_name(g) for g in table}
+    _check_groups(table)
+    known = {canonicalize_name(g) for g in table.data}
     result: list[tuple[str, str]] = []
     try:
-        resolver = DependencyGroupResolver(table)
+        resolver = DependencyGroupResolver(table.data)
         for group in groups:
             if canonicalize_name(group) not in known:
-                msg = f"no dependency group {group!r} (it has: {', '.join(sorted(table)) or 'none'})"
-                raise BoundError(display, msg, key="dependency-groups")
+                msg = f"no dependency group {group!r} (it has: {', '.join(sorted(table.data)) or 'none'})"
+                raise table.error(msg)
             result.extend((group, str(req)) for req in resolver.resolve(group))
-    except BoundError:
+    except DocumentError:
         raise
+    except RecursionError:
+        # packaging follows include-group chains recursively.
+        raise table.error("invalid dependency groups: include-group chains nested too deeply") from None
     except ExceptionGroup as group:
         # packaging collects every problem of a table; the first one is named.
         first = group.exceptions[0]
-        raise BoundError(display, f"invalid dependency groups: {first}", key="dependency-groups") from group
+        raise table.error(f"invalid dependency groups: {first}") from group
     except (
         CyclicDependencyGroup,
         DuplicateGroupNames,
@@ -63,18 +84,21 @@ def resolve_groups(table: dict[str, Any], groups: Iterable[str], display: str) -
         TypeError,
         ValueError,
     ) as e:
-        raise BoundError(display, f"invalid dependency groups: {e}", key="dependency-groups") from e
+        raise table.error(f"invalid dependency groups: {e}") from e
     return result
 
 
-def _requirement(text: object, display: str, key: str) -> Requirement:
-    if not isinstance(text, str):
-        raise BoundError(display, f"expected a PEP 508 string, got {text!r}", key=key)
-    try:
-        return Requirement(text)
-    except InvalidRequirement as e:
-        reason = str(e).splitlines()[0]
-        raise BoundError(display, f"invalid requirement {text!r}: {reason}", key=key) from e
+def _requirements(table: Table, name: str) -> list[tuple[str, Requirement]]:
+    """The array of PEP 508 strings under *name*, each with its key path."""
+    key = table.key(name)
+    result = []
+    for i, text in enumerate(table.strings(name)):
+        try:
+            result.append((f"{key}[{i}]", Requirement(text)))
+        except InvalidRequirement as e:
+            reason = str(e).splitlines()[0]
+            raise DocumentError(f"invalid requirement {text!r}: {reason}", key=f"{key}[{i}]") from e
+    return result
 
 
 class PyprojectReader:
@@ -84,23 +108,17 @@ class PyprojectReader:
 
     def read(self, text: str, *, path: Path, display: str, target: Target, selection: Selection) -> Bound:
         """Read the direct dependencies (plus selected extras and groups) for *target*."""
-        data = load_toml(text, display)
-        project = get_table(data, "project", display)
-        if not project:
-            raise BoundError(display, "no [project] table; expected PEP 621 project metadata")
-        if "dependencies" in project.get("dynamic", []):
+        data = load_toml(text)
+        project = data.table("project")
+        if not project.data:
+            raise DocumentError("no [project] table; expected PEP 621 project metadata")
+        if "dependencies" in project.strings("dynamic"):
             msg = "[project].dependencies is dynamic; validate against a lock file instead"
-            raise BoundError(display, msg, key="project.dynamic")
-        name = canonicalize_name(str(project.get("name", "")))
-        deps = project.get("dependencies", [])
-        if not isinstance(deps, list):
-            raise BoundError(display, "expected a list of PEP 508 strings", key="project.dependencies")
-        items: list[tuple[str, Requirement]] = [
-            (f"project.dependencies[{i}]", _requirement(d, display, f"project.dependencies[{i}]"))
-            for i, d in enumerate(deps)
-        ]
-        optional = get_table(project, "optional-dependencies", display)
-        by_extra = {canonicalize_name(k): (k, v) for k, v in optional.items()}
+            raise project.error(msg, "dynamic")
+        name = canonicalize_name(project.get("name", str) or "")
+        items = _requirements(project, "dependencies")
+        optional = project.table("optional-dependencies")
+        by_extra = {canonicalize_name(k): k for k in optional.data}
         wanted = list(by_extra) if selection.all_extras else [canonicalize_name(e) for e in selection.extras]
         seen: set[NormalizedName] = set()
         while wanted:
@@ -109,24 +127,17 @@ class PyprojectReader:
                 continue
             seen.add(extra)
             if extra not in by_extra:
-                msg = f"no extra {extra!r} (it has: {', '.join(sorted(optional)) or 'none'})"
-                raise BoundError(display, msg, key="project.optional-dependencies")
-            key_name, reqs = by_extra[extra]
-            if not isinstance(reqs, list):
-                msg = "expected a list of PEP 508 strings"
-                raise BoundError(display, msg, key=f"project.optional-dependencies.{key_name}")
-            for i, d in enumerate(reqs):
-                key = f"project.optional-dependencies.{key_name}[{i}]"
-                req = _requirement(d, display, key)
+                msg = f"no extra {extra!r} (it has: {', '.join(sorted(optional.data)) or 'none'})"
+                raise optional.error(msg)
+            for key, req in _requirements(optional, by_extra[extra]):
                 if canonicalize_name(req.name) == name:
                     # A self-reference (``project[other]``) pulls in the other extras.
                     wanted.extend(canonicalize_name(e) for e in req.extras)
                 else:
                     items.append((key, req))
         groups = [*selection.groups, *selection.only_groups]
-        table = get_table(data, "dependency-groups", display)
-        for group, text_req in resolve_groups(table, groups, display):
-            items.append((f"dependency-groups.{group}", _requirement(text_req, display, group)))
+        for group, text_req in resolve_groups(data.table("dependency-groups"), groups):
+            items.append((f"dependency-groups.{group}", Requirement(text_req)))
         if selection.only_groups:
             items = [(k, r) for k, r in items if k.startswith("dependency-groups.")]
         env = target.marker_env()

@@ -9,7 +9,10 @@ or ``SSL_CERT_FILE``, as urllib does; ``--timeout`` bounds every request.
 ``git+file:///path`` or ``git+/local/path``) reads the bound from the repository at
 ``REV`` (default ``HEAD``) without checking anything out: PATH names the file, or a
 folder in which the bound is found by the same order as auto-detection. The companion
-files (``pyproject.toml``, ``Pipfile``) are read from the same revision.
+files its format reads (``pyproject.toml``) are read from the same revision.
+
+Which names are looked for and which companions a format has come from
+``tether.sources.FORMATS``, passed in by the caller.
 """
 
 from __future__ import annotations
@@ -22,13 +25,10 @@ from tether.errors import BoundError
 
 if TYPE_CHECKING:
     import tempfile
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from pathlib import Path
 
 __all__ = ["fetch", "is_remote"]
-
-#: Files read beside a bound when present (uv.lock and poetry.lock need pyproject.toml).
-COMPANIONS = ("pyproject.toml", "Pipfile")
 
 
 def is_remote(location: str) -> bool:
@@ -36,14 +36,22 @@ def is_remote(location: str) -> bool:
     return location.startswith(("http://", "https://", "git+"))
 
 
-def fetch(location: str, workdir: Path, detect_order: tuple[str, ...], timeout: float) -> Path:
+def fetch(
+    location: str,
+    workdir: Path,
+    detect_order: tuple[str, ...],
+    companions: Callable[[str], tuple[str, ...]],
+    timeout: float,
+) -> Path:
     """Bring a remote bound (and its companions) into *workdir*; return the bound's path.
 
+    :param detect_order: the file names looked for in a folder, in order.
+    :param companions: the files read beside a bound of a given file name.
     :raises BoundError: when it cannot be had, naming the location and the reason.
     """
     if location.startswith("git+"):
-        return _from_git(location, workdir, detect_order, timeout)
-    return _from_http(location, workdir, timeout)
+        return _from_git(location, workdir, detect_order, companions, timeout)
+    return _from_http(location, workdir, companions, timeout)
 
 
 def _get(url: str, timeout: float) -> bytes:
@@ -69,19 +77,18 @@ def _get(url: str, timeout: float) -> bytes:
         raise BoundError(url, f"cannot reach it ({e})") from e
 
 
-def _from_http(url: str, workdir: Path, timeout: float) -> Path:
+def _from_http(url: str, workdir: Path, companions: Callable[[str], tuple[str, ...]], timeout: float) -> Path:
     name = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
     if not name:
         raise BoundError(url, "names no file; expected a URL ending in the bound's file name")
     target = workdir / name
     target.write_bytes(_get(url, timeout))
-    if name in {"uv.lock", "poetry.lock", "Pipfile.lock"}:
-        base = url.split("?", 1)[0].rsplit("/", 1)[0]
-        for companion in COMPANIONS:
-            try:
-                (workdir / companion).write_bytes(_get(f"{base}/{companion}", timeout))
-            except BoundError:
-                continue  # the reader says what it assumed without it
+    base = url.split("?", 1)[0].rsplit("/", 1)[0]
+    for companion in companions(name):
+        try:
+            (workdir / companion).write_bytes(_get(f"{base}/{companion}", timeout))
+        except BoundError:
+            continue  # the reader says what it assumed without it
     return target
 
 
@@ -137,7 +144,13 @@ def _tree(repo: Path, revision: str, folder: str, location: str, timeout: float)
         yield meta.split()[1], name
 
 
-def _from_git(location: str, workdir: Path, detect_order: tuple[str, ...], timeout: float) -> Path:
+def _from_git(
+    location: str,
+    workdir: Path,
+    detect_order: tuple[str, ...],
+    companions: Callable[[str], tuple[str, ...]],
+    timeout: float,
+) -> Path:
     url, revision, subdirectory = _parse_git(location)
     repo = workdir / "repo"
     _git(["clone", "--quiet", "--no-checkout", "--filter=blob:none", url, str(repo)], location, timeout)
@@ -161,7 +174,7 @@ def _from_git(location: str, workdir: Path, detect_order: tuple[str, ...], timeo
             raise BoundError(location, f"no bound file in {folder or 'the repository root'} at {revision}")
     out = workdir / "bound"
     out.mkdir()
-    for file in (name, *COMPANIONS):
+    for file in (name, *companions(name)):
         if file in entries:
             path = f"{folder}/{file}" if folder else file
             (out / file).write_text(_git(["show", f"{commit}:{path}"], location, timeout, cwd=repo))

@@ -36,12 +36,13 @@ from typing import TYPE_CHECKING
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 
-from tether.errors import BoundError
+from tether.errors import DocumentError
 from tether.models import Bound, Expectation, Follow, Source
 from tether.sources._common import (
     VCS_SCHEMES,
     exact,
     expectation_from_requirement,
+    in_file,
     marker_holds,
     name_from_url,
     pinned,
@@ -148,10 +149,12 @@ class _Parser:
         self.files: list[str] = []
 
     def parse_file(self, path: Path, display: str, *, constraint: bool) -> None:
+        """Parse one file; what is wrong in it is raised as a DocumentError, a file it
+        includes names itself."""
         resolved = path.resolve()
         if resolved in self.stack:
-            raise BoundError(display, "includes itself (a cycle of -r/-c files)")
-        text = read_text(path, display=display)
+            raise DocumentError("includes itself (a cycle of -r/-c files)")
+        text = read_text(path)
         if not self.header:
             self.header = text[:400]
         self.stack.append(resolved)
@@ -168,19 +171,20 @@ class _Parser:
         option, value = _split_option(line)
         if option in {"-r", "--requirement", "-c", "--constraint"}:
             if not value:
-                raise BoundError(display, f"{option} needs a file name", line=number)
+                raise DocumentError(f"{option} needs a file name", line=number)
             nested = path.parent / value
             shown = os.path.join(os.path.dirname(display), value)
             is_constraint = constraint or option in {"-c", "--constraint"}
-            self.parse_file(nested, shown, constraint=is_constraint)
+            with in_file(shown):
+                self.parse_file(nested, shown, constraint=is_constraint)
         elif option in {"-e", "--editable"}:
             if not value:
-                raise BoundError(display, f"{option} needs a path or URL", line=number)
+                raise DocumentError(f"{option} needs a path or URL", line=number)
             self._direct(
                 value.split()[0].strip("'\""), path, display, number, editable=True, constraint=constraint
             )
         elif option not in _IGNORED_OPTIONS:
-            raise BoundError(display, f"unknown option {option!r}", line=number)
+            raise DocumentError(f"unknown option {option!r}", line=number)
 
     def _direct(
         self,
@@ -194,7 +198,7 @@ class _Parser:
         marker_ok: bool = True,
     ) -> None:
         source = source_from_url(url, path.parent, editable=editable)
-        name, version = name_from_url(url, source, display, number)
+        name, version = name_from_url(url, source, number)
         if constraint or not marker_ok:
             return
         from packaging.specifiers import SpecifierSet
@@ -217,7 +221,7 @@ class _Parser:
             url, _, marker = text.partition(";")
             ok = True
             if marker.strip():
-                ok = marker_holds(marker.strip(), self.target.marker_env(), display, line=number)
+                ok = marker_holds(marker.strip(), self.target.marker_env(), line=number)
             self._direct(
                 url.strip(), path, display, number, editable=False, constraint=constraint, marker_ok=ok
             )
@@ -226,7 +230,7 @@ class _Parser:
             req = Requirement(text)
         except InvalidRequirement as e:
             reason = str(e).splitlines()[0]
-            raise BoundError(display, f"invalid requirement {text!r}: {reason}", line=number) from e
+            raise DocumentError(f"invalid requirement {text!r}: {reason}", line=number) from e
         if req.marker is not None and not req.marker.evaluate(self.target.marker_env()):
             return
         if constraint:

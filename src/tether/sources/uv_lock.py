@@ -31,11 +31,12 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from tether.errors import BoundError
+from tether.errors import DocumentError
 from tether.models import Bound, Expectation, Source
 from tether.sources._common import (
+    beside,
     exact,
-    get_table,
+    in_file,
     load_lock_toml,
     load_toml,
     marker_holds,
@@ -47,131 +48,130 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
+    from tether.sources._access import Table
     from tether.sources.interface import Selection
     from tether.target import Target
 
 __all__ = ["UvLockReader"]
 
 SCHEMA_VERSION = 1
+_SOURCE_KINDS = ("registry", "editable", "directory", "virtual", "git", "url", "path")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class _Package:
-    """One ``[[package]]`` entry, with its key path for messages."""
+    """One ``[[package]]`` entry."""
 
     index: int
     name: NormalizedName
     version: str | None
+    #: The ``source`` table as written, which an edge may name to pick a fork.
     source: dict[str, Any]
-    data: dict[str, Any]
+    #: The whole entry, with its key path for messages.
+    table: Table
 
     @property
     def key(self) -> str:
-        return f"package[{self.index}]"
+        return self.table.path
 
 
 class _Lock:
     """A parsed uv.lock with the lookups the walk needs."""
 
-    def __init__(self, data: dict[str, Any], display: str, target: Target) -> None:
-        self.display = display
+    def __init__(self, data: Table, target: Target) -> None:
         self.env = target.marker_env()
-        packages = data.get("package", [])
-        if not isinstance(packages, list):
-            raise BoundError(display, "expected an array of tables", key="package")
         self.by_name: dict[NormalizedName, list[_Package]] = {}
-        for i, raw in enumerate(packages):
-            if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
-                raise BoundError(display, "expected a table with a name", key=f"package[{i}]")
-            source = raw.get("source", {})
-            version = raw.get("version")
-            if not isinstance(source, dict) or (version is None and not source):
-                msg = "a package needs a version or a source"
-                raise BoundError(display, msg, key=f"package[{i}]")
+        for i, raw in enumerate(data.tables("package")):
+            name = raw.required("name", str)
+            version = raw.get("version", str)
+            source = raw.table("source")
+            if version is None and not source.data:
+                raise raw.error("a package needs a version or a source")
             pkg = _Package(
-                index=i,
-                name=canonicalize_name(raw["name"]),
-                version=str(version) if version is not None else None,
-                source=source,
-                data=raw,
+                index=i, name=canonicalize_name(name), version=version, source=source.data, table=raw
             )
             self.by_name.setdefault(pkg.name, []).append(pkg)
 
-    def holds(self, marker: object, key: str) -> bool:
-        return marker_holds(marker, self.env, self.display, key=key)
+    def holds(self, marker: str | None, key: str) -> bool:
+        return marker_holds(marker, self.env, key=key)
 
-    def resolve(self, edge: dict[str, Any], key: str) -> _Package:
-        """The package entry an edge points at, for the target."""
-        name = canonicalize_name(str(edge.get("name", "")))
-        candidates = self.by_name.get(name)
+    def resolve(self, name: str, key: str, edge: Table | None = None) -> _Package:
+        """The package entry an edge (or a workspace member) points at, for the target.
+
+        :raises DocumentError: when the lock lists none, or several and no way to choose.
+        """
+        normalized = canonicalize_name(name)
+        candidates = self.by_name.get(normalized)
         if not candidates:
-            raise BoundError(self.display, f"names {name!r}, which the lock does not list", key=key)
+            raise DocumentError(f"names {normalized!r}, which the lock does not list", key=key)
         if len(candidates) == 1:
             return candidates[0]
-        if "version" in edge or "source" in edge:
+        if edge is not None and ("version" in edge or "source" in edge):
+            version = edge.get("version", str)
+            source = edge.table("source").data
             chosen = [
-                c
-                for c in candidates
-                if edge.get("version", c.version) == c.version and edge.get("source", c.source) == c.source
-            ]
+                c for c in candidates
+                if version in {None, c.version} and ("source" not in edge or source == c.source)
+            ]  # fmt: skip
             if len(chosen) == 1:
                 return chosen[0]
-        forks = [
-            c
-            for c in candidates
-            if any(
-                self.holds(m, f"{c.key}.resolution-markers")
-                for m in c.data.get("resolution-markers", ["python_version > '0'"])
-            )
-        ]
+        forks = [c for c in candidates if self._fork_holds(c)]
         if len(forks) == 1:
             return forks[0]
-        msg = f"several entries for {name!r} and none that the target's markers single out"
-        raise BoundError(self.display, msg, key=key)
+        msg = f"several entries for {normalized!r} and none that the target's markers single out"
+        raise DocumentError(msg, key=key)
+
+    def _fork_holds(self, pkg: _Package) -> bool:
+        """Whether one of an entry's ``resolution-markers`` holds (an entry without any does)."""
+        if "resolution-markers" not in pkg.table:
+            return True
+        key = pkg.table.key("resolution-markers")
+        markers = pkg.table.strings("resolution-markers")
+        return any(self.holds(m, f"{key}[{i}]") for i, m in enumerate(markers))
+
+    def follow(self, edge: Table) -> tuple[_Package, frozenset[str]] | None:
+        """Where an edge leads for the target, with the extras it asks; ``None`` if its
+        marker is false."""
+        if not self.holds(edge.get("marker", str), edge.key("marker")):
+            return None
+        return self.resolve(edge.required("name", str), edge.path, edge), frozenset(edge.strings("extra"))
 
 
-def _edges(items: object, display: str, key: str) -> Iterator[tuple[dict[str, Any], str]]:
-    if not isinstance(items, list):
-        raise BoundError(display, "expected an array of dependency tables", key=key)
-    for i, item in enumerate(items):
-        if not isinstance(item, dict):
-            raise BoundError(display, "expected a dependency table", key=f"{key}[{i}]")
-        yield item, f"{key}[{i}]"
-
-
-def _source(pkg: _Package, base: Path, display: str) -> Source | None:
+def _source(pkg: _Package, base: Path) -> Source | None:
     """The PEP 610 source of an entry; ``None`` for a virtual package (not installed)."""
-    src = pkg.source
-    if "registry" in src or not src:
+    src = pkg.table.table("source")
+    kinds = {kind: src.get(kind, str) for kind in _SOURCE_KINDS if kind in src}
+    if not src.data or "registry" in kinds:
         return Source(kind="index")
-    if "virtual" in src:
+    if "virtual" in kinds:
         return None
-    if "editable" in src or "directory" in src:
-        path = base / str(src.get("editable") or src.get("directory"))
-        return Source(kind="directory", url=str(path.resolve()), editable="editable" in src)
-    if "git" in src:
-        return source_from_git_reference(str(src["git"]))
-    if "url" in src:
-        return Source(kind="url", url=str(src["url"]))
-    if "path" in src:
-        return Source(kind="url", url=(base / str(src["path"])).resolve().as_uri())
-    raise BoundError(display, f"unknown source {src!r}", key=f"{pkg.key}.source")
+    local = kinds.get("editable", kinds.get("directory"))
+    if local is not None:
+        return Source(kind="directory", url=str((base / local).resolve()), editable="editable" in kinds)
+    if (git := kinds.get("git")) is not None:
+        return source_from_git_reference(git)
+    if (url := kinds.get("url")) is not None:
+        return Source(kind="url", url=url)
+    if (path := kinds.get("path")) is not None:
+        return Source(kind="url", url=(base / path).resolve().as_uri())
+    raise src.error(f"unknown kind of source; expected one of {', '.join(_SOURCE_KINDS)}")
 
 
-def _default_groups(pyproject: Path, notes: list[str], display: str) -> list[str] | None:
+def _default_groups(pyproject: Path, shown: str, notes: list[str], display: str) -> list[str] | None:
     """``[tool.uv] default-groups`` beside the lock; ``None`` means every group."""
     if not pyproject.is_file():
         notes.append(f"{display}: no pyproject.toml beside it; assumed uv's default groups (dev)")
         return ["dev"]
-    data = load_toml(read_text(pyproject), str(pyproject))
-    groups = data.get("tool", {}).get("uv", {}).get("default-groups", ["dev"])
-    if groups == "all":
-        return None
-    if not isinstance(groups, list):
-        raise BoundError(
-            str(pyproject), "expected a list of group names or 'all'", key="tool.uv.default-groups"
-        )
-    return [str(g) for g in groups]
+    with in_file(shown):
+        uv = load_toml(read_text(pyproject)).table("tool").table("uv")
+        groups = uv.data.get("default-groups")
+        if groups is None:
+            return ["dev"]
+        if groups == "all":
+            return None
+        if not isinstance(groups, list):
+            raise uv.mistyped("default-groups", groups, "an array of group names or 'all'")
+        return uv.strings("default-groups")
 
 
 class UvLockReader:
@@ -181,37 +181,37 @@ class UvLockReader:
 
     def read(self, text: str, *, path: Path, display: str, target: Target, selection: Selection) -> Bound:
         """Walk the lock from its roots as ``uv sync`` does for *target*."""
-        data = load_lock_toml(text, display, arrays=("wheels",), lines=("sdist = ",))
-        version = data.get("version")
+        data = load_lock_toml(text, arrays=("wheels",), lines=("sdist = ",))
+        version = data.required("version", int)
         if version != SCHEMA_VERSION:
             msg = f"uv.lock schema version {version!r} is not supported; expected {SCHEMA_VERSION}"
-            raise BoundError(display, msg, key="version")
-        requires_python = data.get("requires-python")
-        if isinstance(requires_python, str):
+            raise data.error(msg, "version")
+        requires_python = data.get("requires-python", str)
+        if requires_python is not None:
             full = target.markers["python_full_version"]
             try:
                 allowed = SpecifierSet(requires_python)
             except InvalidSpecifier as e:
                 msg = f"invalid specifier {requires_python!r}; expected a PEP 440 range"
-                raise BoundError(display, msg, key="requires-python") from e
+                raise data.error(msg, "requires-python") from e
             if not allowed.contains(full, prereleases=True):
                 msg = f"requires Python {requires_python}, and {target.executable} is {full}"
-                raise BoundError(display, msg, key="requires-python")
-        lock = _Lock(data, display, target)
+                raise data.error(msg, "requires-python")
+        lock = _Lock(data, target)
         notes: list[str] = []
         pyproject = path.parent / "pyproject.toml"
-        defaults = _default_groups(pyproject, notes, display)
+        defaults = _default_groups(pyproject, beside(display, "pyproject.toml"), notes, display)
 
         roots = [p for ps in lock.by_name.values() for p in ps if p.source.get("editable") == "." or
                  p.source.get("virtual") == "."]  # fmt: skip
-        manifest = get_table(data, "manifest", display)
-        root_groups: dict[str, Any] = get_table(manifest, "dependency-groups", display)
+        manifest = data.table("manifest")
         if not roots or selection.all_packages:
-            members = [canonicalize_name(str(m)) for m in manifest.get("members", [])]
-            roots += [lock.resolve({"name": m}, "manifest.members") for m in members if m not in
-                      {r.name for r in roots}]  # fmt: skip
+            key = manifest.key("members")
+            have = {r.name for r in roots}
+            roots += [lock.resolve(m, f"{key}[{i}]") for i, m in enumerate(manifest.strings("members"))
+                      if canonicalize_name(m) not in have]  # fmt: skip
 
-        queue = self._start(lock, roots, root_groups, selection, defaults)
+        queue = self._start(lock, roots, manifest.table("dependency-groups"), selection, defaults)
         seen: dict[int, set[str]] = {}
         expected: dict[int, _Package] = {}
         self._walk(lock, queue, seen, expected)
@@ -219,7 +219,7 @@ class UvLockReader:
         base = path.parent
         expectations = []
         for pkg in expected.values():
-            source = _source(pkg, base, display)
+            source = _source(pkg, base)
             if source is None:
                 continue
             try:
@@ -249,12 +249,11 @@ class UvLockReader:
     def _start(
         lock: _Lock,
         roots: list[_Package],
-        root_groups: dict[str, Any],
+        root_groups: Table,
         selection: Selection,
         defaults: list[str] | None,
     ) -> list[tuple[_Package, frozenset[str]]]:
         """The walk's first steps: the roots with their extras, and their groups' edges."""
-        display = lock.display
 
         def wanted_groups(available: list[str]) -> list[str]:
             if selection.only_groups:
@@ -265,32 +264,27 @@ class UvLockReader:
             without = {canonicalize_name(g) for g in selection.without_groups}
             return [g for g in chosen if canonicalize_name(g) not in without]
 
-        def group_edges(
-            table: dict[str, Any], group: str, key: str
-        ) -> Iterator[tuple[_Package, frozenset[str]]]:
-            for edge, edge_key in _edges(table.get(group, []), display, f"{key}.{group}"):
-                if lock.holds(edge.get("marker"), edge_key):
-                    yield lock.resolve(edge, edge_key), frozenset(edge.get("extra", []))
+        def group_edges(groups: Table) -> Iterator[tuple[_Package, frozenset[str]]]:
+            for group in wanted_groups(list(groups.data)):
+                for edge in groups.tables(group):
+                    step = lock.follow(edge)
+                    if step is not None:
+                        yield step
 
         queue: list[tuple[_Package, frozenset[str]]] = []
         extras = frozenset(canonicalize_name(e) for e in selection.extras)
-        declared = {canonicalize_name(e) for r in roots for e in r.data.get("optional-dependencies", {})}
+        declared = {canonicalize_name(e) for r in roots for e in r.table.table("optional-dependencies").data}
         if extras - declared:
             have = ", ".join(sorted(declared)) or "none"
             msg = f"no extra {sorted(extras - declared)[0]!r} in the project (it has: {have})"
-            raise BoundError(display, msg)
+            raise DocumentError(msg)
         for root in roots:
-            optional = root.data.get("optional-dependencies", {})
-            root_extras = frozenset(optional) if selection.all_extras else extras
-            groups = root.data.get("dev-dependencies", {})
-            if not isinstance(groups, dict):
-                raise BoundError(display, "expected a table", key=f"{root.key}.dev-dependencies")
+            optional = root.table.table("optional-dependencies")
+            root_extras = frozenset(optional.data) if selection.all_extras else extras
             if not selection.only_groups:
                 queue.append((root, root_extras))
-            for group in wanted_groups(list(groups)):
-                queue += group_edges(groups, group, f"{root.key}.dev-dependencies")
-        for group in wanted_groups(list(root_groups)):
-            queue += group_edges(root_groups, group, "manifest.dependency-groups")
+            queue += group_edges(root.table.table("dev-dependencies"))
+        queue += group_edges(root_groups)
         return queue
 
     @staticmethod
@@ -309,15 +303,11 @@ class UvLockReader:
             first = pkg.index not in expected
             expected[pkg.index] = pkg
             done.update(extras)
-            edges: list[tuple[dict[str, Any], str]] = []
-            if first:
-                edges += list(
-                    _edges(pkg.data.get("dependencies", []), lock.display, f"{pkg.key}.dependencies")
-                )
-            optional = pkg.data.get("optional-dependencies", {})
+            edges = pkg.table.tables("dependencies") if first else []
+            optional = pkg.table.table("optional-dependencies")
             for extra in sorted(new if not first else extras):
-                key = f"{pkg.key}.optional-dependencies.{extra}"
-                edges += list(_edges(optional.get(extra, []), lock.display, key))
-            for edge, key in edges:
-                if lock.holds(edge.get("marker"), key):
-                    queue.append((lock.resolve(edge, key), frozenset(edge.get("extra", []))))
+                edges += optional.tables(extra)
+            for edge in edges:
+                step = lock.follow(edge)
+                if step is not None:
+                    queue.append(step)
