@@ -32,10 +32,42 @@ def test_system_site_packages_venv(tmp_path: Path) -> None:
 def test_running_interpreter_is_asked_in_process() -> None:
     """In-process and in a child, the running interpreter describes itself the same way,
     so a result never depends on whether tether runs inside its target."""
-    from tether.target import Target, _ask
+    from tether.target import PendingTarget
 
     target = query_target(sys.executable)
     assert target.executable == sys.executable
-    child = Target.from_query(_ask(sys.executable))
+    child = PendingTarget(sys.executable, use_cache=False, in_process=False).result()
     assert (child.sites, child.purelib, child.markers, child.prefix) == (
         target.sites, target.purelib, target.markers, target.prefix)  # fmt: skip
+
+
+def test_an_interpreter_that_never_answers_is_killed_with_its_children(tmp_path: Path) -> None:
+    import os
+    import time
+
+    import pytest
+
+    from tether.errors import TargetError
+    from tether.target import PendingTarget
+
+    pids = tmp_path / "pids"
+    fake = tmp_path / "python"
+    fake.write_text(f"#!/bin/sh\nsleep 300 &\necho $! > {pids}\nwait\n")
+    fake.chmod(0o755)
+    started = time.monotonic()
+    with pytest.raises(TargetError) as raised:
+        PendingTarget(str(fake), use_cache=False, timeout=1).result()
+    assert time.monotonic() - started < 5
+    assert str(raised.value) == f"{fake}: did not answer within 1 s; expected a Python 3.8+ interpreter"
+    grandchild = int(pids.read_text())
+    for _ in range(50):
+        try:
+            state = Path(f"/proc/{grandchild}/stat").read_text().split(") ")[-1][0]
+        except FileNotFoundError:
+            break
+        if state in "ZX":
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(grandchild, 9)
+        raise AssertionError("the interpreter's child survived")

@@ -107,11 +107,8 @@ def query() -> Dict[str, Any]:
         "markers": _markers(),
         "version": list(sys.version_info[:3]),
         "implementation": sys.implementation.name,
-        "cache_tag": sys.implementation.cache_tag,
-        "soabi": sysconfig.get_config_var("SOABI") or "",
         "abiflags": getattr(sys, "abiflags", ""),
         "gil_disabled": bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
-        "maxsize": sys.maxsize,
     }
 
 

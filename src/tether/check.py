@@ -58,9 +58,13 @@ def check(options: CheckOptions) -> Checked:
     from tether import _cache
     from tether.report import Report
     from tether.runtime.compare import certain, settled
-    from tether.target import query_target
+    from tether.target import begin_query
 
-    target = query_target(options.python, use_cache=options.use_cache)
+    pending = begin_query(options.python, use_cache=options.use_cache)
+    # While the target interpreter answers (when it is not cached), import what reading the
+    # bound needs: on a cold run the two take about as long as each other.
+    _preload(options.lock)
+    target = pending.result()
     # Stamped before they are read: a change made while this runs is seen next time.
     env_stamps = _cache.take_stamps(
         [*target.sites, target.executable, os.path.join(target.prefix, "pyvenv.cfg")]
@@ -84,6 +88,26 @@ def check(options: CheckOptions) -> Checked:
         report=report,
         stamps=env_stamps + bound_stamps,
     )
+
+
+def _preload(lock: str | None) -> None:
+    """Import the bound's reader and ``packaging`` (best effort: reading reports errors)."""
+    from pathlib import Path
+
+    from tether.errors import TetherError
+    from tether.sources import detect, format_of
+    from tether.sources.remote import is_remote
+
+    if lock is not None and is_remote(lock):
+        return
+    try:
+        path = Path(lock) if lock is not None else detect(Path.cwd())
+        if path.is_dir():
+            path = detect(path)
+        format_of(path.name).load()
+    except (TetherError, OSError):
+        return
+    import packaging.requirements  # noqa: F401 - every reader needs markers and specifiers
 
 
 def _read_and_judge(

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     from packaging.tags import Tag
 
-__all__ = ["Target", "find_interpreter", "query_target"]
+__all__ = ["PendingTarget", "Target", "begin_query", "find_interpreter", "query_target"]
 
 _QUERY_SOURCE = Path(__file__).with_name("_query.py")
 
@@ -42,7 +42,6 @@ class Target:
     markers: dict[str, str]
     version: tuple[int, int, int]
     implementation: str
-    soabi: str
     abiflags: str
     gil_disabled: bool
 
@@ -60,7 +59,6 @@ class Target:
             markers={str(k): str(v) for k, v in data["markers"].items()},
             version=(major, minor, micro),
             implementation=str(data["implementation"]),
-            soabi=str(data["soabi"]),
             abiflags=str(data["abiflags"]),
             gil_disabled=bool(data["gil_disabled"]),
         )
@@ -134,32 +132,120 @@ def _is_running_interpreter(executable: str) -> bool:
     )
 
 
-def query_target(python: str | None = None, *, use_cache: bool = True) -> Target:
-    """Find the target interpreter and ask it about itself.
+#: Seconds a target interpreter has to answer (it only imports the standard library).
+QUERY_TIMEOUT = 10.0
+
+
+class PendingTarget:
+    """A target being asked about itself: the interpreter runs while tether goes on
+    (importing what reading the bound needs), and :meth:`result` waits for its answer."""
+
+    def __init__(
+        self, executable: str, *, use_cache: bool, timeout: float = QUERY_TIMEOUT, in_process: bool = True
+    ) -> None:
+        """Start asking *executable*; the running interpreter is asked in-process unless
+        *in_process* is false."""
+        self.executable = executable
+        self._target: Target | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._timeout = timeout
+        self._cache: tuple[tuple[object, ...], list[tuple[str, object]]] | None = None
+        if in_process and _is_running_interpreter(executable):
+            from tether import _query
+
+            self._target = Target.from_query(_query.query())
+            return
+        from tether import _cache
+
+        key, stamps = _cache_key(executable)
+        if use_cache and _cache.enabled():
+            cached = _cache.get("interpreter", key)
+            if isinstance(cached, dict):
+                self._target = Target.from_query(cached)
+                return
+            self._cache = (key, stamps)
+        try:
+            self._proc = subprocess.Popen(
+                [executable, "-I", "-S", "-c", _QUERY_SOURCE.read_text(encoding="utf-8")],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+            )
+        except OSError as e:
+            msg = f"{executable}: cannot run it ({e.strerror or e}); expected a Python interpreter"
+            raise TargetError(msg) from e
+
+    def result(self) -> Target:
+        """The target's answer.
+
+        :raises TargetError: when it is not a working Python 3.8+, or does not answer in
+            time (then it is killed, with everything it started).
+        """
+        if self._target is not None:
+            return self._target
+        assert self._proc is not None
+        proc = self._proc
+        try:
+            out, err = proc.communicate(timeout=self._timeout)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            msg = (
+                f"{self.executable}: did not answer within {self._timeout:g} s; "
+                "expected a Python 3.8+ interpreter"
+            )
+            raise TargetError(msg) from None
+        if proc.returncode != 0:
+            lines = err.decode("utf-8", "replace").strip().splitlines() or ["no output"]
+            msg = (
+                f"{self.executable}: exited with {proc.returncode} ({lines[-1][:200]}); "
+                "expected a Python 3.8+ interpreter"
+            )
+            raise TargetError(msg)
+        import json
+
+        try:
+            data: dict[str, Any] = json.loads(out)
+            self._target = Target.from_query(data)
+        except (ValueError, KeyError, TypeError) as e:
+            msg = f"{self.executable}: did not answer as a Python 3.8+ interpreter does"
+            raise TargetError(msg) from e
+        if self._cache is not None:
+            from tether import _cache
+
+            _cache.put("interpreter", self._cache[0], self._cache[1], data)
+        return self._target
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """Kill *proc* and everything it started (it leads its own session)."""
+    import signal
+
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except OSError:
+        proc.kill()
+    proc.communicate()
+
+
+def begin_query(python: str | None = None, *, use_cache: bool = True) -> PendingTarget:
+    """Find the target interpreter and start asking it about itself (see :class:`PendingTarget`).
 
     The running interpreter is asked in-process (no second interpreter start); any other
     one is run once as ``python -I -S`` with :mod:`tether._query`, and what it says is
     kept in :mod:`tether._cache` (unless *use_cache* is false).
 
+    :raises TargetError: when the interpreter is missing or cannot be started.
+    """
+    return PendingTarget(find_interpreter(python), use_cache=use_cache)
+
+
+def query_target(python: str | None = None, *, use_cache: bool = True) -> Target:
+    """Find the target interpreter and ask it about itself (:func:`begin_query`, waited for).
+
     :raises TargetError: when the interpreter is missing or is not a working Python.
     """
-    executable = find_interpreter(python)
-    if _is_running_interpreter(executable):
-        from tether import _query
-
-        return Target.from_query(_query.query())
-    from tether import _cache
-
-    key, stamps = _cache_key(executable)
-    use_cache = use_cache and _cache.enabled()
-    cached = _cache.get("interpreter", key) if use_cache else None
-    if isinstance(cached, dict):
-        return Target.from_query(cached)
-    data = _ask(executable)
-    target = Target.from_query(data)
-    if use_cache:
-        _cache.put("interpreter", key, stamps, data)
-    return target
+    return begin_query(python, use_cache=use_cache).result()
 
 
 def _cache_key(executable: str) -> tuple[tuple[object, ...], list[tuple[str, object]]]:
@@ -172,31 +258,3 @@ def _cache_key(executable: str) -> tuple[tuple[object, ...], list[tuple[str, obj
     env = tuple(os.environ.get(k) for k in ("PYTHONNOUSERSITE", "HOME", "PYTHONUSERBASE"))
     key = (exe, real, tuple(os.uname()), env, os.getuid())
     return key, take_stamps(paths)
-
-
-def _ask(executable: str) -> dict[str, Any]:
-    """Run :mod:`tether._query` in the target, isolated and without ``site``."""
-    try:
-        proc = subprocess.run(
-            [executable, "-I", "-S", "-c", _QUERY_SOURCE.read_text(encoding="utf-8")],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError) as e:
-        msg = f"{executable}: cannot run it ({e.__class__.__name__}: {e}); expected a Python interpreter"
-        raise TargetError(msg) from e
-    if proc.returncode != 0:
-        first = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        msg = f"{executable}: exited with {proc.returncode} ({first}); expected a Python 3.8+ interpreter"
-        raise TargetError(msg)
-    import json
-
-    try:
-        data: dict[str, Any] = json.loads(proc.stdout)
-        Target.from_query(data)
-    except (ValueError, KeyError, TypeError) as e:
-        msg = f"{executable}: did not answer as a Python 3.8+ interpreter does"
-        raise TargetError(msg) from e
-    return data

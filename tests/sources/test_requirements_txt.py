@@ -58,7 +58,6 @@ def _raw(t: Target) -> dict[str, object]:
         "markers": t.markers,
         "version": list(t.version),
         "implementation": t.implementation,
-        "soabi": t.soabi,
         "abiflags": t.abiflags,
         "gil_disabled": t.gil_disabled,
     }
