@@ -164,8 +164,10 @@ def expectation_for(
     """Compile *bound* for one target; *installed* (with ``Requires-Dist``) widens it for
     bounds that follow it (:attr:`Bound.follow`) and may be ``None`` for the others."""
     expected = merged(bound.expectations)
+    followed: dict[str, Any] = {}
     if installed is not None and bound.follow != "none":
         expected = expand_closure(expected, installed, environment)
+        followed = _followed(expected, installed)
     expect = compile_expectation(
         expected.values(),
         allowed=bound.allowed,
@@ -175,7 +177,21 @@ def expectation_for(
         subset=subset,
     )
     expect["follows"] = bound.follow != "none"
+    expect["followed"] = followed
     return expect
+
+
+def _followed(expected: Mapping[NormalizedName, Expectation], installed: Installed) -> dict[str, Any]:
+    """The metadata directory of each installed package whose ``Requires-Dist`` widened
+    the expectation, with its stamp: an upgrade or a reinstall replaces it, and may change
+    what is required even where the expectation still holds (a dependency expected at any
+    version), so :func:`tether.runtime.compare.settled` hands such a change to tether."""
+    from tether.runtime.scan import stamp
+
+    winners: dict[str, Dist] = {}
+    for dist in installed.dists:
+        winners.setdefault(dist.name, dist)
+    return {winners[name].path: stamp(winners[name].path) for name in expected if name in winners}
 
 
 def contains(specifier: str, version: str) -> bool:

@@ -13,6 +13,7 @@ in its ``marshal`` state::
         "subset": bool,           # what is expected may be absent
         "conda": {name: (check, display)},   # pixi: conda-meta records
         "follows": bool,          # what the bound names pulled in through Requires-Dist
+        "followed": {path: stamp},  # the metadata directories whose Requires-Dist were read
     }
 
 A *check* is ``None`` (any version), ``("==", TEXT, KEY)`` (a pin, compared by PEP 440
@@ -26,9 +27,11 @@ A finding is ``(name, status, installed, expected, sites, detail)``.
 *follows* marks an expectation widened by the installed ``Requires-Dist`` of what the
 bound names (a requirements file, whose pins ``pip install -r`` completes with their
 dependencies). It holds for any environment in which those packages are installed as
-expected, since their metadata is then what it was when the expectation was compiled;
-when one of them is missing or at another version or source, only tether can say what
-the installed one requires: :func:`settled` is false and the caller must hand over.
+they were, since their metadata is then what it was when the expectation was compiled;
+when one of them is missing, at another version or source, or was reinstalled or
+upgraded at all (its metadata directory in *followed* was replaced: a dependency
+expected at any version may now require something else), only tether can say what the
+installed one requires: :func:`settled` is false and the caller must hand over.
 """
 
 from .metadata import mismatch
@@ -63,6 +66,11 @@ def settled(expect: "Dict[str, Any]", findings: "Sequence[Finding]") -> "bool":
     """Whether *findings* are the whole answer for *expect* (see *follows* above)."""
     if not expect.get("follows"):
         return True
+    from .scan import stamp
+
+    for path, was in (expect.get("followed") or {}).items():
+        if stamp(path) != was:
+            return False
     expected = expect["expected"]
     return not any(f[0] in expected and f[1] in ("missing", "mismatch", "invalid") for f in findings)
 
