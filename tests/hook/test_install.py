@@ -137,7 +137,15 @@ def test_odd_characters_in_paths(tmp_path: Path, make_dist: MakeDist) -> None:
 def test_corrupt_state_gives_one_line(tmp_path: Path, make_dist: MakeDist) -> None:
     py, site, lock = make(tmp_path, make_dist)
     assert tether("site-install", "-p", py, "--lock", lock).returncode == 0
+    # The whole state is read only when something changed: then it must be readable.
     (site / "_tether_hook" / "state.marshal").write_bytes(b"\x00garbage")
+    assert start(py) == (0, "ok\n", "")
+    make_dist(site, "stray", "1.0")
+    code, out, err = start(py)
+    assert (code, out) == (0, "ok\n")
+    assert len(err.splitlines()) == 1 and err.startswith("tether: cannot read its start-up data")
+    # And the part every start reads.
+    (site / "_tether_hook" / "clean.marshal").write_bytes(b"\x00garbage")
     code, out, err = start(py)
     assert (code, out) == (0, "ok\n")
     assert len(err.splitlines()) == 1 and err.startswith("tether: cannot read its start-up data")

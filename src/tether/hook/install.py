@@ -138,6 +138,11 @@ class HookPaths:
         """The state file."""
         return self.package / "state.marshal"
 
+    @property
+    def clean(self) -> Path:
+        """What the clean path reads of the state."""
+        return self.package / "clean.marshal"
+
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class HookStatus:
@@ -349,6 +354,7 @@ def install(
         _write(paths.pth, (_MARK + pth_line(paths.package)).encode())
         state["stamps"] = startup.now(state)
         _write(paths.state, marshal.dumps(dict(state), 2))
+        _write(paths.clean, marshal.dumps(startup.clean_part(state), 2))
     except OSError as e:
         msg = f"{paths.site}: cannot write the start-up check ({e.strerror or e})"
         raise HookError(msg) from e

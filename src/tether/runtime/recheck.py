@@ -63,20 +63,26 @@ def unreadable(path: "str", error: "object") -> None:
     )
 
 
-def save(state: "Dict[str, Any]") -> None:
-    """Write the state atomically; a failure (a read-only file system) is not an error."""
+def _write(path: "str", data: "Any") -> None:
     import marshal
 
-    tmp = "{}.{}.tmp".format(startup.STATE, os.getpid())
+    tmp = "{}.{}.tmp".format(path, os.getpid())
     try:
         with open(tmp, "wb") as f:
-            f.write(marshal.dumps(state, 2))
-        os.replace(tmp, startup.STATE)
+            f.write(marshal.dumps(data, 2))
+        os.replace(tmp, path)
     except (OSError, ValueError):
         try:
             os.unlink(tmp)
         except OSError:
             pass
+
+
+def save(state: "Dict[str, Any]") -> None:
+    """Write the state, then its clean part, each atomically; a failure (a read-only file
+    system) is not an error: the next start decides again."""
+    _write(startup.STATE, state)
+    _write(startup.CLEAN, startup.clean_part(state))
 
 
 def judge(state: "Dict[str, Any]") -> "List[Any]":

@@ -10,10 +10,13 @@ byte code is missing or from another Python, the line falls back to ``import``. 
 3.15 and newer (PEP 829) run ``_tether_hook.start`` (``_tether_hook.startup:run``)
 instead.
 
-The clean path is a ``marshal`` load of the state and one ``stat()`` per site directory
-and bound file: when every stamp is as stored and the stored verdict is valid, nothing
-else runs. Every installer adds, removes or replaces a ``*.dist-info`` directory when it
-installs, uninstalls, upgrades, downgrades or reinstalls, which changes its site
+The clean path is a ``marshal`` load of a few hundred bytes (``clean.marshal``: the
+paths to stamp, their stamps and whether the stored verdict is valid) and one ``stat()``
+per site directory and bound file: when every stamp is as stored and the verdict is
+valid, nothing else runs. The whole state (``state.marshal``: the expectation, which
+grows with the lock) is read only when something changed or drifted.
+
+Every installer adds, removes or replaces a ``*.dist-info`` directory when it installs, uninstalls, upgrades, downgrades or reinstalls, which changes its site
 directory's stamp; a ``git pull`` of the lock changes the lock's. Anything else is
 :mod:`.recheck`'s job.
 
@@ -35,6 +38,8 @@ STATE_VERSION = 2
 SKIP_VAR = "TETHER_SKIP"
 HERE = os.path.dirname(os.path.abspath(__file__))
 STATE = os.path.join(HERE, "state.marshal")
+#: What the clean path reads: a digest of the state (see :func:`clean_part`).
+CLEAN = os.path.join(HERE, "clean.marshal")
 _done = False
 
 
@@ -52,6 +57,18 @@ def now(state: "Any") -> "List[object]":
     """The current stamps of what the stored verdict depends on: the bound's files, then
     the site directories."""
     return [_stamp(path) for path in state["files"]] + [_stamp(site) for site in state["sites"]]
+
+
+def clean_part(state: "Any") -> "Any":
+    """The part of *state* the clean path needs, written beside it as ``clean.marshal``."""
+    return {
+        "version": STATE_VERSION,
+        "prefix": state["prefix"],
+        "files": state["files"],
+        "sites": state["sites"],
+        "stamps": state["stamps"],
+        "valid": not state["lines"],
+    }
 
 
 def load(path: "str" = "") -> "Any":
@@ -83,16 +100,19 @@ def check() -> "object":
     """The per-start check. Returns the exit code to stop with, or ``None``."""
     if os.environ.get(SKIP_VAR):
         return None
-    state = load()
-    if state is None:
+    clean = load(CLEAN)
+    if clean is None:
         return None
-    prefix = state["prefix"]
+    prefix = clean["prefix"]
     if sys.prefix != prefix and os.path.realpath(sys.prefix) != os.path.realpath(prefix):
         # Another environment that sees this site-packages (a venv with system site
         # packages, when the check was installed in the base): not ours to judge.
         return None
-    stamps = now(state)
-    if stamps == state["stamps"] and not state["lines"]:
+    stamps = now(clean)
+    if stamps == clean["stamps"] and clean["valid"]:
+        return None
+    state = load()
+    if state is None:
         return None
     return _recheck().recheck(state, stamps)
 
