@@ -56,30 +56,25 @@ _MARK = "# written by tether site-install; removed by tether site-uninstall\n"
 _OURS = ("tether's runtime", "tether's start-up check")
 
 #: The ``.pth`` line's code: run the byte code of ``startup`` without the import system,
-#: or import it when that byte code is missing or from another Python; never raise.
+#: or import it when that byte code is missing or from another Python; never raise. Kept
+#: short: it is compiled at every start.
 _LOADER = """\
-if "_tether_hook.startup" not in sys.modules:
+try:
     try:
-        try:
-            import marshal
-            from _frozen_importlib_external import MAGIC_NUMBER
-            with open(D + "/__pycache__/startup." + sys.implementation.cache_tag + ".pyc", "rb") as f:
-                b = f.read()
-            if b[:4] != MAGIC_NUMBER:
-                raise ImportError("byte code of another Python")
-            m = type(sys)("_tether_hook.startup")
-            m.__file__ = D + "/startup.py"
-            m.__package__ = "_tether_hook"
-            exec(marshal.loads(b[16:]), m.__dict__)
-            sys.modules[m.__name__] = m
-        except Exception:
-            import _tether_hook.startup as m
-        m.run()
-    except Exception as e:
-        if sys.stderr is not None:
-            sys.stderr.write(
-                "tether: start-up check unavailable (%s: %s); Python starts anyway\\n" % (type(e).__name__, e)
-            )
+        import marshal, _frozen_importlib_external as e
+        with open(D + "/__pycache__/startup." + sys.implementation.cache_tag + ".pyc", "rb") as f:
+            b = f.read()
+        if b[:4] != e.MAGIC_NUMBER:
+            raise ImportError
+        m = type(sys)("_tether_hook.startup")
+        m.__file__, m.__package__ = D + "/startup.py", "_tether_hook"
+        exec(marshal.loads(b[16:]), m.__dict__)
+        sys.modules[m.__name__] = m
+    except Exception:
+        import _tether_hook.startup as m
+    m.run()
+except Exception as x:
+    sys.stderr and sys.stderr.write("tether: start-up check unavailable (%r); Python starts anyway\\n" % x)
 """
 
 #: Programs whose start is never checked, so that the environment can be repaired.
@@ -109,7 +104,11 @@ Mode = Literal["warn", "exit"]
 
 def pth_line(package: Path) -> str:
     """The ``.pth`` line for the runtime copied to *package* (ASCII, one line)."""
-    return f"import sys; exec({_LOADER!a}, {{'sys': sys, 'D': {str(package)!a}}})\n"
+    # CPython may read a venv's .pth files twice: the second time stops at the `or`.
+    return (
+        f"import sys; '_tether_hook.startup' in sys.modules or "
+        f"exec({_LOADER!a}, {{'sys': sys, 'D': {str(package)!a}}})\n"
+    )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
