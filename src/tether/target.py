@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -102,7 +101,7 @@ def find_interpreter(python: str | None) -> str:
         venv = os.environ.get("VIRTUAL_ENV")
         if venv:
             return find_interpreter(venv)
-        found = shutil.which("python3") or shutil.which("python")
+        found = _which("python3") or _which("python")
         if found is None:
             msg = "no --python given, no virtual environment active and no python3 on PATH"
             raise TargetError(msg)
@@ -115,13 +114,19 @@ def find_interpreter(python: str | None) -> str:
         msg = f"{python}: a directory with no bin/python in it; expected a Python interpreter"
         raise TargetError(msg)
     if os.sep not in python:
-        found = shutil.which(python)
+        found = _which(python)
         if found is not None:
             return found
     if not path.exists():
         msg = f"{python}: no such file; expected a Python interpreter"
         raise TargetError(msg)
     return str(path)
+
+
+def _which(name: str) -> str | None:
+    import shutil  # only without --python: shutil costs an import on every other path
+
+    return shutil.which(name)
 
 
 def _is_running_interpreter(executable: str) -> bool:

@@ -182,25 +182,32 @@ def scan_conda(prefix: "str") -> "List[CondaPackage]":
 
 
 def digest(path: "str") -> "Optional[str]":
-    """The SHA-256 of a file's content, or ``None`` when it cannot be read.
+    """A digest of a file's content (size, CRC-32 and Adler-32), or ``None`` when it
+    cannot be read.
 
     Taken beside a stamp for the bound's files: when a stamp changes but the content does
     not (a ``git checkout`` back and forth, a restored CI cache, an editor saving without
-    a change), what was computed from the file still holds.
+    a change), what was computed from the file still holds. Two 32-bit checksums and the
+    size tell an edit from a touch (the question is never adversarial: whoever can edit
+    the file can change what it says); ``zlib`` is loaded already where ``hashlib``
+    would cost more than the whole read.
     """
-    import hashlib
+    import zlib
 
-    h = hashlib.sha256()
+    crc, adler = 0, 1
+    size = 0
     try:
         with open(path, "rb") as f:
             while True:
                 chunk = f.read(1 << 20)
                 if not chunk:
                     break
-                h.update(chunk)
+                size += len(chunk)
+                crc = zlib.crc32(chunk, crc)
+                adler = zlib.adler32(chunk, adler)
     except (OSError, ValueError):
         return None
-    return h.hexdigest()
+    return "{}:{:08x}:{:08x}".format(size, crc, adler)
 
 
 def stamps(paths: "Iterable[str]") -> "Dict[str, Stamp]":

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
         sites: List[str]
         #: The bound's local files (the lock first, then companions); empty for a URL.
         files: List[str]
-        #: The SHA-256 of each of those files, to tell a touch from an edit.
+        #: A digest of each of those files (.scan.digest), to tell a touch from an edit.
         digests: List[Optional[str]]
         #: The bound as shown to users, and the directory its repair command runs in.
         lock: str
