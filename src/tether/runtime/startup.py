@@ -16,9 +16,10 @@ per site directory and bound file: when every stamp is as stored and the verdict
 valid, nothing else runs. The whole state (``state.marshal``: the expectation, which
 grows with the lock) is read only when something changed or drifted.
 
-Every installer adds, removes or replaces a ``*.dist-info`` directory when it installs, uninstalls, upgrades, downgrades or reinstalls, which changes its site
-directory's stamp; a ``git pull`` of the lock changes the lock's. Anything else is
-:mod:`.recheck`'s job.
+Every installer adds, removes or replaces a ``*.dist-info`` directory when it installs,
+uninstalls, upgrades, downgrades or reinstalls, which changes its site directory's
+stamp; a ``git pull`` of the lock changes the lock's. Anything else is :mod:`.recheck`'s
+job.
 
 Standard library only, Python 3.8+, and nothing here may raise: a failure prints one
 line and lets Python start.
