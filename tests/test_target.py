@@ -71,3 +71,26 @@ def test_an_interpreter_that_never_answers_is_killed_with_its_children(tmp_path:
     else:
         os.kill(grandchild, 9)
         raise AssertionError("the interpreter's child survived")
+
+
+SYSTEM_PYTHON = Path("/usr/bin/python3")
+
+
+def test_venv_of_a_debian_python_reads_its_site_packages(tmp_path: Path) -> None:
+    """Debian and Ubuntu patch site.getsitepackages (dist-packages for the system): a venv
+    made from their python3 still imports from its own lib/pythonX.Y/site-packages."""
+    import subprocess
+
+    import pytest
+
+    if not SYSTEM_PYTHON.exists():
+        pytest.skip("no system /usr/bin/python3 on this machine")
+    venv = tmp_path / "v"
+    subprocess.run([SYSTEM_PYTHON, "-m", "venv", "--without-pip", venv], check=True)
+    imported = subprocess.run(
+        [venv / "bin" / "python", "-c", "import sys; print([p for p in sys.path if 'packages' in p][0])"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    target = query_target(str(venv), use_cache=False)
+    assert target.sites[0] == imported == target.purelib
+    assert target.purelib.endswith("site-packages")

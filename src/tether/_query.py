@@ -67,6 +67,22 @@ def _venv() -> Tuple[Optional[str], bool]:
     return None, True
 
 
+def _venv_sites(venv: str) -> List[str]:
+    """The venv's site directories, as ``site.venv()`` makes Python see them.
+
+    Without ``site`` (``-S``), ``sys.prefix`` is still the base installation's, and a
+    patched ``getsitepackages`` (Debian's and Ubuntu's, whose non-venv answer is
+    ``dist-packages``) then answers for the base. ``site.venv()`` sets ``sys.prefix``
+    to the venv before asking, so the query does the same, for the duration of the call.
+    """
+    saved = sys.prefix, sys.exec_prefix
+    sys.prefix = sys.exec_prefix = venv
+    try:
+        return site.getsitepackages([venv])
+    finally:
+        sys.prefix, sys.exec_prefix = saved
+
+
 def _dedupe(paths: List[str]) -> List[str]:
     seen: List[str] = []
     for p in paths:
@@ -81,7 +97,7 @@ def query() -> Dict[str, Any]:
     venv, system_site = _venv()
     sites: List[str] = []
     if venv is not None:
-        sites += site.getsitepackages([venv])
+        sites += _venv_sites(venv)
     user_site = None
     if (
         system_site
