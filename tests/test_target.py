@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import MakeVenv, pyenv_python
+from tether.errors import TargetError
 from tether.target import query_target
 
 
@@ -94,3 +98,39 @@ def test_venv_of_a_debian_python_reads_its_site_packages(tmp_path: Path) -> None
     target = query_target(str(venv), use_cache=False)
     assert target.sites[0] == imported == target.purelib
     assert target.purelib.endswith("site-packages")
+
+
+def test_interpreter_discovery_as_uv_does_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+
+    from tether.target import find_interpreter
+
+    project = tmp_path / "project"
+    (project / "src" / "pkg").mkdir(parents=True)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", project / ".venv"], check=True)
+    venv_python = str(project / ".venv" / "bin" / "python")
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    # No --python and no active venv: the project's .venv, from the project or below it.
+    for where in (project, project / "src" / "pkg"):
+        monkeypatch.chdir(where)
+        assert find_interpreter(None) == venv_python
+    # An active venv wins.
+    other = tmp_path / "other"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", other], check=True)
+    monkeypatch.setenv("VIRTUAL_ENV", str(other))
+    assert find_interpreter(None) == str(other / "bin" / "python")
+    # A relative path is a path, never a name looked up on PATH.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "python").symlink_to(venv_python)
+    assert find_interpreter("./python") == str(tmp_path / "python")
+    assert find_interpreter("project/.venv") == venv_python
+    # A version request is found on PATH as pythonX.Y.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python3.12").symlink_to(pyenv_python("3.12"))
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    for request in ("3.12", "python3.12", "cpython@3.12", "cp312"):
+        assert find_interpreter(request) == str(bin_dir / "python3.12"), request
+    assert query_target("3.12", use_cache=False).version[:2] == (3, 12)
+    with pytest.raises(TargetError, match=r"^3\.99: no python3\.99 on PATH"):
+        find_interpreter("3.99")

@@ -29,9 +29,10 @@ def _add_target_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-p",
         "--python",
-        metavar="PATH",
-        help="the target interpreter (or its venv directory); default: the active virtualenv, "
-        "then python3 on PATH",
+        metavar="PYTHON",
+        help="the target interpreter: a path, a venv directory, or a version (3.12, python3.12, "
+        "cpython@3.12) found on PATH; default: the active virtualenv, then .venv in this directory "
+        "or a parent, then python3 on PATH",
     )
 
 

@@ -90,37 +90,81 @@ class Target:
 
 
 def find_interpreter(python: str | None) -> str:
-    """Resolve ``--python`` as uv does.
+    """Resolve ``--python`` as uv does; the answer is an absolute path.
 
-    An explicit path (or a venv directory, or a command name on ``PATH``) wins; then the
-    active virtual environment (``$VIRTUAL_ENV``); then ``python3`` on ``PATH``.
+    - a path (``./python``, ``/usr/bin/python3``) or a venv directory, as given; a bare
+      name (``python3.12``) is looked up on ``PATH``;
+    - a version request (``3.12``, ``python3.12``, ``cpython@3.12``, ``cpython3.12``,
+      ``cp312``): ``pythonX.Y`` on ``PATH``;
+    - nothing: the active virtual environment (``$VIRTUAL_ENV``), then a ``.venv``
+      directory in the working directory or one of its parents, then ``python3`` (or
+      ``python``) on ``PATH``.
 
     :raises TargetError: if nothing usable is found.
     """
     if python is None:
-        venv = os.environ.get("VIRTUAL_ENV")
-        if venv:
-            return find_interpreter(venv)
-        found = _which("python3") or _which("python")
+        return _default_interpreter()
+    if os.sep in python or python.startswith("."):
+        return _from_path(python)
+    if Path(python).is_dir():
+        return _from_path(python)
+    version = _version_request(python)
+    if version is not None:
+        found = _which(f"python{version}")
         if found is None:
-            msg = "no --python given, no virtual environment active and no python3 on PATH"
+            msg = f"{python}: no python{version} on PATH; expected a Python interpreter"
             raise TargetError(msg)
-        return found
+        return os.path.abspath(found)
+    found = _which(python)
+    if found is not None:
+        return os.path.abspath(found)
+    return _from_path(python)
+
+
+def _default_interpreter() -> str:
+    venv = os.environ.get("VIRTUAL_ENV")
+    if venv:
+        return _from_path(venv)
+    here = Path.cwd()
+    for folder in (here, *here.parents):
+        candidate = folder / ".venv"
+        if (candidate / "pyvenv.cfg").is_file():
+            return _from_path(str(candidate))
+    found = _which("python3") or _which("python")
+    if found is None:
+        msg = "no --python given, no virtual environment active or found (.venv) and no python3 on PATH"
+        raise TargetError(msg)
+    return os.path.abspath(found)
+
+
+def _version_request(text: str) -> str | None:
+    """``X.Y`` for a version request (``3.12``, ``python3.12``, ``cpython@3.12``,
+    ``cpython3.12``, ``cp312``), or ``None`` for anything else."""
+    request = text.lower()
+    for prefix in ("cpython@", "cpython", "python", "cp"):
+        if request.startswith(prefix):
+            request = request[len(prefix) :]
+            break
+    if request.isdigit() and len(request) >= 3 and text.lower().startswith("cp"):
+        request = f"{request[0]}.{request[1:]}"  # cp312
+    major, dot, minor = request.partition(".")
+    if dot and major.isdigit() and minor.isdigit() and major.isascii() and minor.isascii():
+        return f"{int(major)}.{int(minor)}"
+    return None
+
+
+def _from_path(python: str) -> str:
     path = Path(python)
     if path.is_dir():
         for candidate in ("bin/python", "bin/python3", "Scripts/python.exe"):
             if (path / candidate).exists():
-                return str(path / candidate)
+                return os.path.abspath(path / candidate)
         msg = f"{python}: a directory with no bin/python in it; expected a Python interpreter"
         raise TargetError(msg)
-    if os.sep not in python:
-        found = _which(python)
-        if found is not None:
-            return found
     if not path.exists():
         msg = f"{python}: no such file; expected a Python interpreter"
         raise TargetError(msg)
-    return str(path)
+    return os.path.abspath(path)
 
 
 def _which(name: str) -> str | None:
