@@ -6,7 +6,6 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tether.validate import DEFAULT_IGNORE
 
 if TYPE_CHECKING:
     from tether.models import Bound, Installed
@@ -26,7 +25,7 @@ class CheckOptions:
     selection: Selection | None = None
     superset: bool = False
     subset: bool = False
-    ignore: frozenset[str] = field(default_factory=lambda: frozenset(DEFAULT_IGNORE))
+    ignore: frozenset[str] = frozenset()
     #: Reuse what the target interpreter said of itself (see :mod:`tether._cache`).
     use_cache: bool = True
     #: Seconds allowed for each network or git operation of a remote bound.
@@ -113,9 +112,9 @@ def _preload(lock: str | None) -> None:
 def _read_and_judge(
     options: CheckOptions, target: Target
 ) -> tuple[Bound, dict[str, Any], Installed, tuple[Record, ...], list[tuple[str, object]]]:
-    from tether._cache import take_stamps
+    from tether import _cache
     from tether.installed import scan
-    from tether.sources import load_bound
+    from tether.sources import is_volatile, load_bound
     from tether.sources.remote import is_remote
 
     detected_in = [os.getcwd()] if options.lock is None else []
@@ -124,7 +123,12 @@ def _read_and_judge(
     bound = load_bound(options.lock, target, options.selection, timeout=options.timeout)
     # Stamps of the bound after reading it are taken from the files it names; a change
     # during the read is caught by the size and ctime parts of the next stamp.
-    bound_stamps = take_stamps(bound.files, digests=True) + take_stamps(detected_in)
+    bound_stamps = _cache.take_stamps(bound.files, digests=True) + _cache.take_stamps(detected_in)
+    # The ${VAR} values it read, and a pipe (--lock /dev/stdin), which holds another bound
+    # at each run: never answered from the cache.
+    bound_stamps += _cache.environ_stamps(bound.environ)
+    if options.lock is not None and not is_remote(options.lock) and is_volatile(options.lock):
+        bound_stamps.append(_cache.VOLATILE)
     installed = scan(target.sites, with_requires=bound.follow != "none")
     if bound.conda:
         from dataclasses import replace

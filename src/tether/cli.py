@@ -95,10 +95,10 @@ def _add_bound_options(parser: argparse.ArgumentParser) -> None:
     rules.add_argument(
         "--ignore",
         action="append",
-        default=None,
+        default=[],
         metavar="NAME",
-        help="neither check nor report this package (repeatable); default: pip, the installer "
-        "every environment is bootstrapped with. Giving --ignore replaces that default",
+        help="neither check nor report this package (repeatable). pip, which bootstraps most "
+        "environments, may always be present unlisted; a bound that lists it has it checked",
     )
 
 
@@ -182,7 +182,6 @@ def build_parser() -> argparse.ArgumentParser:
 def _check_options(args: argparse.Namespace) -> CheckOptions:
     from tether.check import CheckOptions
     from tether.sources.interface import Selection
-    from tether.validate import DEFAULT_IGNORE
 
     selection = Selection(
         extras=tuple(args.extra),
@@ -200,7 +199,7 @@ def _check_options(args: argparse.Namespace) -> CheckOptions:
         selection=selection,
         superset=args.superset,
         subset=args.subset,
-        ignore=frozenset(DEFAULT_IGNORE if args.ignore is None else args.ignore),
+        ignore=frozenset(args.ignore),
         use_cache=not getattr(args, "no_cache", False),
         timeout=args.timeout,
     )

@@ -27,11 +27,13 @@ if TYPE_CHECKING:
     from tether.runtime.scan import Dist
 
 
-__all__ = ["DEFAULT_IGNORE", "compile_expectation", "expand_closure", "validate"]
+__all__ = ["BOOTSTRAP", "compile_expectation", "expand_closure", "validate"]
 
-#: Ignored unless the user says otherwise: pip is the installer that bootstraps every
-#: environment (``python -m venv`` seeds it) and few lock files list it.
-DEFAULT_IGNORE: frozenset[NormalizedName] = frozenset({NormalizedName("pip")})
+#: May be present without being listed, in every environment: pip is the installer that
+#: bootstraps most environments (``python -m venv`` seeds it) and few bounds list it.
+#: A bound that does list it (``pip-compile --allow-unsafe``, ``uv export``) has it checked
+#: like any other package.
+BOOTSTRAP: frozenset[NormalizedName] = frozenset({NormalizedName("pip")})
 
 
 def _merge(a: Expectation, b: Expectation) -> Expectation:
@@ -130,7 +132,7 @@ def compile_expectation(
     *,
     allowed: Iterable[str] = (),
     conda: Iterable[Expectation] = (),
-    ignore: Collection[str] = DEFAULT_IGNORE,
+    ignore: Collection[str] = (),
     superset: bool = False,
     subset: bool = False,
 ) -> dict[str, Any]:
@@ -159,7 +161,7 @@ def expectation_for(
     environment: Mapping[str, str],
     superset: bool = False,
     subset: bool = False,
-    ignore: Collection[str] = DEFAULT_IGNORE,
+    ignore: Collection[str] = (),
 ) -> dict[str, Any]:
     """Compile *bound* for one target; *installed* (with ``Requires-Dist``) widens it for
     bounds that follow it (:attr:`Bound.follow`) and may be ``None`` for the others."""
@@ -170,7 +172,7 @@ def expectation_for(
         followed = _followed(expected, installed)
     expect = compile_expectation(
         expected.values(),
-        allowed=bound.allowed,
+        allowed=bound.allowed | BOOTSTRAP,
         conda=bound.conda,
         ignore=ignore,
         superset=superset,
@@ -216,7 +218,7 @@ def validate(
     environment: Mapping[str, str],
     superset: bool = False,
     subset: bool = False,
-    ignore: Collection[str] = DEFAULT_IGNORE,
+    ignore: Collection[str] = (),
 ) -> tuple[Record, ...]:
     """Return every way *installed* differs from *bound*; an empty tuple means valid.
 
