@@ -52,3 +52,20 @@ def test_broken_metadata_is_carried_not_raised(tmp_path: Path, make_dist: MakeDi
         "noversion": "METADATA has no Version",
     }
     assert sorted(left.name for left in installed.leftovers) == ["~equests", "~equests-2.0"]
+
+
+def test_a_legacy_editable_install_is_found_through_its_egg_link(tmp_path: Path) -> None:
+    """`setup.py develop` (and pip before PEP 660): NAME.egg-link points at the project,
+    whose NAME.egg-info is the metadata; pip lists it as an editable install."""
+    site = tmp_path / "site"
+    site.mkdir()
+    project = tmp_path / "src" / "legacy-proj"
+    info = project / "legacy_proj.egg-info"
+    info.mkdir(parents=True)
+    (info / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: legacy-proj\nVersion: 0.3\n")
+    (site / "legacy-proj.egg-link").write_text(f"{project}\n.\n")
+    (site / "gone.egg-link").write_text(f"{tmp_path / 'nowhere'}\n.\n")
+    by_name = {d.name: d for d in scan([str(site)]).dists}
+    legacy = by_name["legacy-proj"]
+    assert (legacy.version, legacy.source, legacy.problem) == ("0.3", ("dir", str(project), True), None)
+    assert by_name["gone"].problem == f"its project {tmp_path / 'nowhere'} is gone"

@@ -121,6 +121,34 @@ def _read_dist(site: "str", entry: "str") -> "Dist":
     return Dist(canonical(name or folder_name), version, site, path, source=source, problem=problem)
 
 
+def _read_egg_link(site: "str", entry: "str") -> "Optional[Dist]":
+    """A legacy editable install (``setup.py develop``, ``pip install -e`` before PEP 660):
+    ``NAME.egg-link`` holds the project's directory, where ``NAME.egg-info`` is. pip lists
+    it as editable from that directory; so does tether.
+    """
+    link = os.path.join(site, entry)
+    try:
+        with open(link, "rb") as f:
+            target = f.read(1 << 16).decode("utf-8", "replace").splitlines()
+    except OSError:
+        return None
+    if not target or not target[0].strip():
+        return None
+    project = os.path.normpath(os.path.join(site, target[0].strip()))
+    want = canonical(entry[: -len(".egg-link")])
+    try:
+        infos = sorted(e for e in os.listdir(project) if e.endswith(".egg-info"))
+    except OSError:
+        return Dist(want, "", site, link, problem="its project {} is gone".format(project))
+    for info in infos:
+        if canonical(info[: -len(".egg-info")].partition("-")[0]) == want:
+            dist = _read_dist(project, info)
+            return Dist(
+                dist.name, dist.version, site, dist.path, source=("dir", project, True), problem=dist.problem
+            )
+    return Dist(want, "", site, link, problem="no {}.egg-info in {}".format(want, project))
+
+
 def scan(sites: "Iterable[str]") -> "Tuple[List[Dist], List[Leftover]]":
     """Every distribution in *sites*, in the order given (import order), and leftovers.
 
@@ -146,6 +174,10 @@ def scan(sites: "Iterable[str]") -> "Tuple[List[Dist], List[Leftover]]":
                 leftovers.append(Leftover(stem, os.path.join(site, entry), site))
             elif entry.endswith(_SUFFIXES):
                 dists.append(_read_dist(site, entry))
+            elif entry.endswith(".egg-link"):
+                dist = _read_egg_link(site, entry)
+                if dist is not None:
+                    dists.append(dist)
     return dists, leftovers
 
 
