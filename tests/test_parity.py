@@ -940,7 +940,7 @@ def prepare(tmp_path: Path, make_dist: MakeDist, scenario: Scenario) -> Env:
 def install(env: Env, scenario: Scenario) -> None:
     proc = tether(
         "site-install", "-p", env.python, "--lock", scenario.lock_arg(env), *scenario.options,
-        "--on-drift", scenario.mode, "--exit-code", str(EXIT_CODE), cwd=env.root,
+        "--on-drift", scenario.mode, "--exit-code", str(EXIT_CODE), "--force", cwd=env.root,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
 

@@ -160,7 +160,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="another program never checked (script name or -m module; repeatable)",
     )
     install.add_argument(
-        "--force", action="store_true", help="overwrite hook files even if tether did not write them"
+        "--force",
+        action="store_true",
+        help="overwrite hook files tether did not write; install in exit mode in an environment "
+        "that has drifted already",
+    )
+    install.add_argument(
+        "--system",
+        action="store_true",
+        help="install into an interpreter that is not a virtual or conda environment (every "
+        "program on it is then checked)",
     )
     install.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
     install.set_defaults(func=_cmd_site_install)
@@ -235,6 +244,7 @@ def _cmd_site_install(args: argparse.Namespace) -> int:
         exit_code=args.exit_code,
         exempt=(*DEFAULT_EXEMPT, *args.exempt),
         force=args.force,
+        system=args.system,
     )
     if not args.quiet:
         report = checked.report

@@ -111,7 +111,7 @@ def test_repair_tools_are_exempt_by_exact_name(
     (site / "pip" / "__main__.py").write_text("print('pip 24.0')\n")
     for name in ("pipeline.py", "uvicorn.py"):
         (tmp_path / name).write_text("print('ok')\n")
-    assert tether("site-install", "-p", py, "--lock", lock, "--on-drift", "exit").returncode == 0
+    assert tether("site-install", "-p", py, "--lock", lock, "--on-drift", "exit", "--force").returncode == 0
     make_dist(site, "stray", "1.0")
     proc = run(py, *argv, cwd=tmp_path, check=False, env=clean_env())
     assert (proc.returncode != 0) is checked, proc.stderr
@@ -153,7 +153,7 @@ def test_corrupt_state_gives_one_line(tmp_path: Path, make_dist: MakeDist) -> No
 
 def test_skip_variable(tmp_path: Path, make_dist: MakeDist) -> None:
     py, site, lock = make(tmp_path, make_dist)
-    assert tether("site-install", "-p", py, "--lock", lock, "--on-drift", "exit").returncode == 0
+    assert tether("site-install", "-p", py, "--lock", lock, "--on-drift", "exit", "--force").returncode == 0
     make_dist(site, "stray", "1.0")
     assert start(py, TETHER_SKIP="1") == (0, "ok\n", "")
     code, _, err = start(py)
@@ -195,3 +195,38 @@ def test_a_touched_lock_is_not_a_changed_lock(tmp_path: Path, make_dist: MakeDis
     lock.write_text("six==1.16.0\n")
     code, _, err = start(py)
     assert code == 0 and "no-such-tether" in err and "is gone" in err
+
+
+def test_guards_against_what_users_rarely_mean(tmp_path: Path, make_dist: MakeDist) -> None:
+    py, site, lock = make(tmp_path, make_dist)
+    # Exit mode in an environment that has drifted already: every start would stop.
+    make_dist(site, "stray", "1.0")
+    proc = tether("site-install", "-p", py, "--lock", lock, "--on-drift", "exit")
+    assert proc.returncode == 2 and not (site / PTH_NAME).exists()
+    assert proc.stderr.count("\n") == 1 and "has drifted already (1 finding)" in proc.stderr
+    assert "pass --force" in proc.stderr
+    assert tether("site-install", "-p", py, "--lock", lock, "--on-drift", "exit", "--force").returncode == 0
+    assert tether("site-uninstall", "-p", py).returncode == 0
+
+
+def test_a_base_interpreter_needs_system(tmp_path: Path) -> None:
+    """Installing into an interpreter that is not an environment of its own would check
+    every program on it: refused without --system (and nothing is written)."""
+    import shutil
+
+    system = shutil.which("python3.11", path="/usr/bin") or ""
+    if not system:
+        pytest.skip("no system python3.11 in /usr/bin")
+    lock = tmp_path / "requirements.txt"
+    lock.write_text("six==1.16.0\n")
+    purelib = run(system, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").stdout.strip()
+    had = os.path.exists(os.path.join(purelib, PTH_NAME))
+    proc = tether("site-install", "-p", system, "--lock", lock)
+    try:
+        assert proc.returncode == 2, proc.stdout
+        assert proc.stderr.count("\n") == 1
+        assert "is not a virtual or conda environment" in proc.stderr and "--system" in proc.stderr
+        assert os.path.exists(os.path.join(purelib, PTH_NAME)) == had
+    finally:
+        if not had and os.path.exists(os.path.join(purelib, PTH_NAME)):
+            tether("site-uninstall", "-p", system)

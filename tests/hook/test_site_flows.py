@@ -80,7 +80,7 @@ def full_cycle(tmp_path: Path, python: str, fmt: str) -> None:
     named = {line.split()[0] for line in err.splitlines()[1:] if not line.startswith(("  fix:", "  skip"))}
     assert named == {r["name"] for r in report["records"]}
 
-    assert tether("site-install", "-p", py, "--lock", lock, "--on-drift", "exit").returncode == 0
+    assert tether("site-install", "-p", py, "--lock", lock, "--on-drift", "exit", "--force").returncode == 0
     code, out, err = start(py)
     assert code == 1 and out == ""
     assert_names_drift(err)
@@ -165,7 +165,7 @@ def test_uv_lock_project(tmp_path: Path) -> None:
     run(tool("uv"), "lock", "-q", cwd=tmp_path)
     run(tool("uv"), "sync", "--frozen", "-q", "--python", pyenv_python("3.12"), cwd=tmp_path)
     py, lock = tmp_path / ".venv" / "bin" / "python", tmp_path / "uv.lock"
-    assert tether("site-install", "-p", py, "--lock", lock, "--on-drift", "exit").returncode == 0
+    assert tether("site-install", "-p", py, "--lock", lock, "--on-drift", "exit", "--force").returncode == 0
     assert start(py) == (0, "ok\n", "")
     drift(py)
     code, out, err = start(py)

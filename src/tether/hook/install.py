@@ -310,6 +310,27 @@ def _copy_runtime(package: Path) -> None:
     shutil.rmtree(package / "__pycache__", ignore_errors=True)
 
 
+def _guard(checked: Checked, *, mode: Mode, force: bool, system: bool) -> None:
+    """Refuse the installs a user almost never means."""
+    target = checked.target
+    if not system and not target.venv and not os.path.isdir(os.path.join(target.prefix, "conda-meta")):
+        msg = (
+            f"{target.executable} is not a virtual or conda environment: the check would run at "
+            "every start of every program on this Python; pass --system to install it anyway"
+        )
+        raise HookError(msg)
+    report = checked.report
+    if mode == "exit" and not report.valid and not force:
+        from tether.formats.text import plural
+
+        fix = f" ({report.repair})" if report.repair else ""
+        msg = (
+            f"{target.prefix} has drifted already ({plural(len(report.records), 'finding')}): in exit "
+            f"mode every start would stop; repair it first{fix}, or pass --force"
+        )
+        raise HookError(msg)
+
+
 def install(
     options: CheckOptions,
     *,
@@ -317,13 +338,21 @@ def install(
     exit_code: int = 1,
     exempt: Sequence[str] = DEFAULT_EXEMPT,
     force: bool = False,
+    system: bool = False,
+    refreshing: bool = False,
 ) -> tuple[Checked, HookPaths]:
     """Validate the environment and install (or refresh) the start-up check in it.
 
     Idempotent: running it again rewrites tether's own files only.
 
-    :raises HookError: when a file of ours would replace one tether did not write, or
-        site-packages is not writable.
+    :param force: overwrite files of ours that tether did not write, and install in exit
+        mode in an environment that has drifted already (every start would stop).
+    :param system: install into an interpreter that is not an environment of its own (a
+        virtual or conda environment): its check then runs at every start of every program
+        on that Python.
+    :param refreshing: re-deciding for a hook already installed (neither guard applies).
+    :raises HookError: when a guard above refuses, when a file of ours would replace one
+        tether did not write, or when site-packages is not writable.
     :raises TetherError: when the target or the bound cannot be read.
     """
     from tether.check import check
@@ -337,6 +366,8 @@ def install(
         lock = os.path.abspath(lock)
     options = replace(options, python=python, lock=lock)
     checked = check(replace(options, use_cache=False))
+    if not refreshing:
+        _guard(checked, mode=mode, force=force, system=system)
     paths = hook_paths(checked.target.purelib)
     if not force:
         _check_foreign(paths)
@@ -384,6 +415,7 @@ def refresh(state_path: str) -> Checked:
         mode="exit" if state["mode"] == "exit" else "warn",
         exit_code=state["exit_code"],
         exempt=state["exempt"],
+        refreshing=True,
     )
     return checked
 
