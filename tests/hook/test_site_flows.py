@@ -197,3 +197,25 @@ def test_tether_gone_when_the_lock_changes(tmp_path: Path) -> None:
     code, out, err = start(py)
     assert (code, out) == (0, "ok\n")
     assert len(err.splitlines()) == 1 and "is gone" in err and "Traceback" not in err
+
+
+def test_what_an_installer_starts_is_exempt_but_not_what_it_runs(tmp_path: Path) -> None:
+    """pip-sync queries the target (`python -c 'import pip...'`) before repairing it: in exit
+    mode that start must not be refused. A program that an installer merely runs
+    (`uv run`) is checked like any other start."""
+    py, lock = synced(tmp_path, pyenv_python("3.11"), "requirements.txt")
+    assert tether("site-install", "-p", py, "--lock", lock, "--on-drift", "exit").returncode == 0
+    drift(py)
+    assert start(py)[0] == 1
+    code, out, err = start_via(
+        tool("uv"), "run", "--no-project", "--python", py, "python", "-c", "print('ok')", cwd=tmp_path
+    )
+    assert code == 1 and out == "" and "has drifted" in err
+    proc = run(tool("pip-sync"), "--python-executable", py, lock, cwd=tmp_path, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert start(py) == (0, "ok\n", "")
+
+
+def start_via(*args: str | Path, cwd: Path) -> tuple[int, str, str]:
+    proc = run(*args, cwd=cwd, check=False, env=clean_env())
+    return proc.returncode, proc.stdout, proc.stderr

@@ -97,6 +97,10 @@ DEFAULT_EXEMPT = (
     "pipx",
     "conda",
     "pixi",
+    "hatch",
+    "rye",
+    # pip's own runner (pip install in a build environment: __pip-runner__.py).
+    "__pip-runner__",
 )
 
 Mode = Literal["warn", "exit"]

@@ -198,15 +198,94 @@ def program_name(argv: "Sequence[str]") -> "str":
     return "-"
 
 
+#: Subcommands with which an installer runs a program rather than repairing an
+#: environment (``uv run app.py``, ``poetry run``, ``pipenv shell``, ``uv tool run``): what
+#: they start is checked like any other start.
+RUNNERS = frozenset({"run", "shell", "exec", "tool", "x"})
+
+
+def _subcommand(args: "Sequence[str]") -> "str":
+    return next((a for a in args if not a.startswith("-")), "")
+
+
+def process_name(argv: "Sequence[str]") -> "Tuple[str, str]":
+    """What any process runs and its subcommand: for a Python interpreter,
+    :func:`program_name` and the first argument after the script; for anything else
+    (``uv``, ``pipenv`` as a binary), its executable's base name and first argument."""
+    if not argv:
+        return "", ""
+    base = os.path.basename(argv[0])
+    if base.lower().startswith(("python", "pypy")):
+        name = program_name(argv)
+        rest = list(argv[1:])
+        for i, arg in enumerate(rest):
+            if os.path.basename(arg).startswith(name) or arg == name:
+                return name, _subcommand(rest[i + 1 :])
+        return name, ""
+    return base.rstrip("0123456789.") or base, _subcommand(argv[1:])
+
+
+def _parent(pid: "int") -> "Tuple[int, List[str]]":
+    """The parent of *pid* and *pid*'s argv (``(0, [])`` when unknown)."""
+    try:
+        with open("/proc/{}/stat".format(pid), "rb") as f:
+            stat = f.read().decode("utf-8", "replace")
+        with open("/proc/{}/cmdline".format(pid), "rb") as f:
+            argv = [a.decode("utf-8", "replace") for a in f.read().split(b"\0") if a]
+        # "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+        return int(stat.rpartition(")")[2].split()[1]), argv
+    except (OSError, ValueError, IndexError):
+        pass
+    import subprocess
+
+    try:  # no /proc (macOS, the BSDs): ps says the same
+        out = subprocess.run(
+            ["ps", "-o", "ppid=", "-o", "command=", "-p", str(pid)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            timeout=2,
+            check=False,
+        ).stdout.decode("utf-8", "replace")
+        ppid, _, command = out.strip().partition(" ")
+        return int(ppid), command.split()
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return 0, []
+
+
+def _ancestors() -> "List[Tuple[str, str]]":
+    """What this process's ancestors run, with their subcommands, nearest first (at most
+    64 of them)."""
+    names = []
+    pid = os.getppid()
+    for _ in range(64):
+        if pid <= 1:
+            break
+        pid, argv = _parent(pid)
+        names.append(process_name(argv))
+    return names
+
+
 def exempt(state: "Dict[str, Any]") -> "bool":
-    """Whether this start is a repair tool, or a tool's interpreter query."""
+    """Whether this start is a repair tool, run by one, or a tool's interpreter query.
+
+    Looked at only when there is drift: reading the process tree costs a few files.
+    """
     name = program_name(_argv())
     if name in state["exempt"]:
         return True
     # Installers query the target interpreter in isolated mode with code on the command
     # line (uv: ``python -I -B -c ...get_interpreter_info``); killing those would make the
     # environment impossible to repair with them.
-    return name == "-c" and bool(sys.flags.isolated)
+    if name == "-c" and bool(sys.flags.isolated):
+        return True
+    # A start made by an installer (pip-sync's and pipenv's queries of the target, pip's
+    # build backend subprocesses) is part of the repair; one that an installer merely
+    # runs (uv run, poetry run, uvx) is not.
+    return any(
+        ancestor in state["exempt"] and ancestor != "uvx" and subcommand not in RUNNERS
+        for ancestor, subcommand in _ancestors()
+    )
 
 
 # -- the report ------------------------------------------------------------------------------
