@@ -139,3 +139,63 @@ def test_usage_error_is_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["validate", "--format", "yaml"])
     assert exc.value.code == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["validate", "--timeout", "nan"],
+            "argument --timeout: expected a number of seconds above 0 and at most 86400, got 'nan'",
+        ),
+        (
+            ["validate", "--timeout", "inf"],
+            "argument --timeout: expected a number of seconds above 0 and at most 86400, got 'inf'",
+        ),
+        (
+            ["validate", "--timeout", "-1"],
+            "argument --timeout: expected a number of seconds above 0 and at most 86400, got '-1'",
+        ),
+        (
+            ["validate", "--timeout", "0"],
+            "argument --timeout: expected a number of seconds above 0 and at most 86400, got '0'",
+        ),
+        (
+            ["site-install", "--exit-code", "256"],
+            "argument --exit-code: expected an exit code from 1 to 255, got '256'",
+        ),
+        (
+            ["site-install", "--exit-code", "0"],
+            "argument --exit-code: expected an exit code from 1 to 255, got '0'",
+        ),
+        (
+            ["site-install", "--exit-code", "99999999999999999999"],
+            "argument --exit-code: expected an exit code from 1 to 255, got '99999999999999999999'",
+        ),
+        # An abbreviation is not the option: the result cache would take it for another command.
+        (["validate", "--no-cach"], "unrecognized arguments: --no-cach"),
+        (["site-status", "--bogus"], "unrecognized arguments: --bogus"),
+    ],
+)
+def test_bad_options_are_usage_errors_of_their_subcommand(
+    capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    err = capsys.readouterr().err
+    assert exc.value.code == 2
+    assert err.splitlines()[-1] == f"tether {args[0]}: error: {message}"
+    assert err.startswith(f"usage: tether {args[0]} ")
+
+
+def test_a_path_that_is_not_utf8_is_printed_not_raised(tmp_path: Path, dist_venv: MakeDistVenv) -> None:
+    import os
+
+    venv = dist_venv({"six": "1.16.0"})
+    lock = os.fsencode(tmp_path) + b"/req-\xff.txt"
+    with open(lock, "wb") as f:
+        f.write(b"six==1.16.0\n")
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8:strict", "TETHER_NO_CACHE": "1"}
+    proc = tether("validate", "-p", venv, "--lock", os.fsdecode(lock), env=env)
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert proc.stdout.rstrip().endswith("req-\\udcff.txt")

@@ -25,6 +25,35 @@ __all__ = ["build_parser", "main"]
 EXIT_VALID, EXIT_DRIFT, EXIT_ERROR = 0, 1, 2
 
 
+def _seconds(text: str) -> float:
+    """A duration: a finite number of seconds, more than 0 and at most a day."""
+    import argparse
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and 0 < value <= 86400):
+        msg = f"expected a number of seconds above 0 and at most 86400, got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _exit_code(text: str) -> int:
+    """An exit code a process can have and that is not success: 1 to 255."""
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 255:
+        msg = f"expected an exit code from 1 to 255, got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
 def _add_target_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-p",
@@ -84,7 +113,7 @@ def _add_bound_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--timeout",
-        type=float,
+        type=_seconds,
         default=30.0,
         metavar="SECONDS",
         help="for a URL or git+ bound: seconds allowed per request (default: %(default)s)",
@@ -108,6 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="tether",
+        # An abbreviation (--no-cach) would be another command line to the result cache.
+        allow_abbrev=False,
         description="Keep a Python environment locked to its lock file.",
         epilog="exit codes: 0 valid, 1 drift or findings, 2 usage or input error",
     )
@@ -116,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = sub.add_parser(
         "validate",
+        allow_abbrev=False,
         help="compare an environment with its lock file",
         description="Report every package that is missing, at the wrong version or source, or "
         "not allowed, in the target's environment compared with the bound.",
@@ -136,6 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     install = sub.add_parser(
         "site-install",
+        allow_abbrev=False,
         help="check the environment on every start of its python",
         description="Install a start-up check (a .pth hook) in the target environment: every start "
         "of its python compares the environment with the bound and warns, or refuses to run, when "
@@ -150,7 +183,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="warn on stderr and run, or stop before user code (default: %(default)s)",
     )
     install.add_argument(
-        "--exit-code", type=int, default=1, metavar="N", help="exit code in exit mode (default: %(default)s)"
+        "--exit-code",
+        type=_exit_code,
+        default=1,
+        metavar="N",
+        help="exit code in exit mode, 1 to 255 (default: %(default)s)",
     )
     install.add_argument(
         "--exempt",
@@ -174,17 +211,21 @@ def build_parser() -> argparse.ArgumentParser:
     install.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
     install.set_defaults(func=_cmd_site_install)
 
-    uninstall = sub.add_parser("site-uninstall", help="remove the start-up check")
+    uninstall = sub.add_parser("site-uninstall", allow_abbrev=False, help="remove the start-up check")
     _add_target_options(uninstall)
     uninstall.set_defaults(func=_cmd_site_uninstall)
 
-    refresh = sub.add_parser("site-refresh", help=argparse.SUPPRESS)
+    refresh = sub.add_parser("site-refresh", allow_abbrev=False, help=argparse.SUPPRESS)
     refresh.add_argument("state", help="the hook's state file")
     refresh.set_defaults(func=_cmd_site_refresh)
 
-    status = sub.add_parser("site-status", help="show whether the start-up check is installed")
+    status = sub.add_parser(
+        "site-status", allow_abbrev=False, help="show whether the start-up check is installed"
+    )
     _add_target_options(status)
     status.set_defaults(func=_cmd_site_status)
+    for name, subparser in sub.choices.items():
+        subparser.set_defaults(parser=subparser, command=name)
     return parser
 
 
@@ -303,6 +344,11 @@ def _cmd_site_status(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code."""
+    for stream in (sys.stdout, sys.stderr):
+        # Paths are bytes on POSIX: one that is not UTF-8 must not end the run.
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
     argv = list(sys.argv[1:] if argv is None else argv)
     cacheable = False
     if argv[:1] == ["validate"]:
@@ -319,7 +365,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.write(hit[0])
             return hit[2]
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        # Said by the subcommand's parser, so that its usage is the one shown.
+        args.parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     args.argv = argv if cacheable else None
     try:
         code: int = args.func(args)
