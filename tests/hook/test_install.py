@@ -230,3 +230,19 @@ def test_a_base_interpreter_needs_system(tmp_path: Path) -> None:
     finally:
         if not had and os.path.exists(os.path.join(purelib, PTH_NAME)):
             tether("site-uninstall", "-p", system)
+
+
+def test_uninstall_checks_everything_before_removing_anything(tmp_path: Path, make_dist: MakeDist) -> None:
+    py, site, lock = make(tmp_path, make_dist)
+    before = sorted(os.listdir(site))
+    assert tether("site-install", "-p", py, "--lock", lock).returncode == 0
+    (site / START_NAME).write_text("someone_else:run\n")
+    proc = tether("site-uninstall", "-p", py)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+    assert "was not written by tether; leaving everything in place" in proc.stderr
+    assert (site / PTH_NAME).exists() and (site / "_tether_hook").is_dir()
+    (site / START_NAME).unlink()
+    # Temporary files of an interrupted install are ours too.
+    (site / f".{PTH_NAME}.12345.tmp").write_text("half")
+    assert tether("site-uninstall", "-p", py).returncode == 0
+    assert sorted(os.listdir(site)) == before
