@@ -45,9 +45,28 @@ def repin(tmp_path: Path, python: str, lock: Path, pins: str) -> None:
     )
 
 
+#: How the starts of a cycle treat byte code: as a user's shell does (written), or as
+#: many CI machines and containers do (PYTHONDONTWRITEBYTECODE=1).
+BYTECODE = {"written": {}, "not written": {"PYTHONDONTWRITEBYTECODE": "1"}}
+_start_env: dict[str, str] = {}
+
+
 def start(py: Path, *args: str, **env: str) -> tuple[int, str, str]:
-    proc = run(py, *(args or ("-c", "print('ok')")), check=False, env=clean_env(**env))
+    proc = run(py, *(args or ("-c", "print('ok')")), check=False, env=clean_env(**{**_start_env, **env}))
     return proc.returncode, proc.stdout, proc.stderr
+
+
+def listing(site: Path) -> list[str]:
+    """site-packages as tether must leave it, less what Python itself writes at a start:
+    uv seeds venvs with `_virtualenv.pth`, which imports `_virtualenv.py`, and Python
+    caches that module's byte code in `__pycache__` unless PYTHONDONTWRITEBYTECODE is set.
+    That folder must hold nothing else (tether writes only inside `_tether_hook/`)."""
+    names = sorted(os.listdir(site))
+    if "__pycache__" in names:
+        cached = os.listdir(site / "__pycache__")
+        assert all(name.startswith("_virtualenv.") for name in cached), cached
+        names.remove("__pycache__")
+    return names
 
 
 def drift(py: Path) -> None:
@@ -61,10 +80,18 @@ def assert_names_drift(stderr: str) -> None:
         assert name in stderr
 
 
-def full_cycle(tmp_path: Path, python: str, fmt: str) -> None:
+def full_cycle(tmp_path: Path, python: str, fmt: str, bytecode: str = "written") -> None:
+    _start_env.update(BYTECODE[bytecode])
+    try:
+        _cycle(tmp_path, python, fmt)
+    finally:
+        _start_env.clear()
+
+
+def _cycle(tmp_path: Path, python: str, fmt: str) -> None:
     py, lock = synced(tmp_path, python, fmt)
     site = site_packages(py.parent.parent)
-    before = sorted(os.listdir(site))
+    before = listing(site)
 
     proc = tether("site-install", "-p", py, "--lock", lock)
     assert proc.returncode == 0, proc.stderr
@@ -93,17 +120,27 @@ def full_cycle(tmp_path: Path, python: str, fmt: str) -> None:
     assert start(py) == (0, "ok\n", "")
 
     assert tether("site-uninstall", "-p", py).returncode == 0
-    assert sorted(os.listdir(site)) == before
+    assert listing(site) == before
 
 
+@pytest.mark.parametrize("bytecode", list(BYTECODE))
 @pytest.mark.parametrize("fmt", ["requirements.txt", "pylock.toml"])
-def test_cycle_on_311(tmp_path: Path, fmt: str) -> None:
-    full_cycle(tmp_path, pyenv_python("3.11"), fmt)
+def test_cycle_on_311(tmp_path: Path, fmt: str, bytecode: str) -> None:
+    full_cycle(tmp_path, pyenv_python("3.11"), fmt, bytecode)
 
 
-@pytest.mark.parametrize("minor", ["3.8", "3.9", "3.12", "3.13"])
-def test_cycle_on_other_pythons(tmp_path: Path, minor: str) -> None:
-    full_cycle(tmp_path, pyenv_python(minor), "pylock.toml")
+@pytest.mark.parametrize(
+    ("minor", "bytecode"),
+    [
+        ("3.8", "written"),
+        ("3.8", "not written"),
+        ("3.9", "written"),
+        ("3.12", "written"),
+        ("3.13", "not written"),
+    ],
+)
+def test_cycle_on_other_pythons(tmp_path: Path, minor: str, bytecode: str) -> None:
+    full_cycle(tmp_path, pyenv_python(minor), "pylock.toml", bytecode)
 
 
 def test_lock_change_and_deleted_lock(tmp_path: Path) -> None:
