@@ -12,7 +12,11 @@ Python. Nothing can go stale silently, because an entry is used only when
   each site directory (any install, uninstall or reinstall replaces a ``.dist-info``
   in it), the target's executable and ``pyvenv.cfg``, every bound file read (nested
   ``-r`` files and companion ``pyproject.toml`` included), the directory a bound was
-  auto-detected in, and tether's own modules.
+  auto-detected in, and tether's own modules; a companion file a reader looked for and
+  did not find is stamped as absent, so creating it is a change;
+- every environment variable the bound's reading expanded (``${VAR}`` in a requirements
+  file) has the same value (or is still unset). A bound read from a pipe (``--lock
+  /dev/stdin``) is never answered from here.
 
 What an interpreter reports (site directories, marker environment) is kept the way uv
 keeps it: keyed by the executable, the stamps of the binary it resolves to and of its
@@ -45,7 +49,12 @@ if TYPE_CHECKING:
 __all__ = ["get", "lookup", "put", "store"]
 
 _VERSION = 1
-_ENV_KEYS = ("VIRTUAL_ENV", "PATH", "PYTHONNOUSERSITE", "HOME", "NO_COLOR")
+#: Stamp items whose "path" starts with a NUL character, which no path holds, are not
+#: files: ``ENVIRON + NAME`` records an environment variable's value (``None``: unset);
+#: :data:`VOLATILE` never holds.
+ENVIRON = "\0env:"
+VOLATILE: tuple[str, object] = ("\0volatile", True)
+_ENV_KEYS = ("VIRTUAL_ENV", "PATH", "PYTHONNOUSERSITE", "PYTHONUSERBASE", "HOME", "NO_COLOR")
 
 
 def _dir() -> str:
@@ -113,7 +122,7 @@ def get_entry(kind: str, key: tuple[object, ...]) -> tuple[object, list[tuple[st
     restamped = False
     for item in entry["stamps"]:
         path, recorded = item[0], item[1]
-        now = stamp(path)
+        now = _now(path)
         if now != recorded:
             if len(item) < 3 or now is None or digest(path) != item[2]:
                 return None
@@ -159,6 +168,18 @@ def take_stamps(paths: Iterable[str], *, digests: bool = False) -> list[tuple[st
     if not digests:
         return [(p, stamp(p)) for p in dict.fromkeys(paths)]
     return [(p, stamp(p), digest(p)) for p in dict.fromkeys(paths)]  # type: ignore[misc]
+
+
+def _now(path: str) -> object:
+    """The current stamp of a stamp item's path (see :data:`ENVIRON`)."""
+    if path[:1] == "\0":
+        return os.environ.get(path[len(ENVIRON) :]) if path.startswith(ENVIRON) else None
+    return stamp(path)
+
+
+def environ_stamps(environ: Iterable[tuple[str, str | None]]) -> list[tuple[str, object]]:
+    """Stamp items for environment variables and the values an answer was computed with."""
+    return [(ENVIRON + name, value) for name, value in environ]
 
 
 def store(argv: Sequence[str], stamps: list[tuple[str, object]], out: str, err: str, code: int) -> None:

@@ -129,8 +129,12 @@ class Bound:
     allowed: frozenset[NormalizedName] = frozenset()
     #: The command that brings the environment back in line with this bound.
     repair: str = ""
-    #: Every local file the bound was read from (nested and companion files included).
+    #: Every local file the bound was read from (nested and companion files included),
+    #: and every companion it looked for and did not find: creating one is a change.
     files: tuple[str, ...] = ()
+    #: The environment variables its reading consulted (``${VAR}`` in a requirements
+    #: file), each with its value then (``None``: unset): the answer holds while they do.
+    environ: tuple[tuple[str, str | None], ...] = ()
     #: Things the user should know about how the bound was read (an assumed default).
     notes: tuple[str, ...] = ()
     #: Conda packages (pixi.lock), checked against the environment's ``conda-meta``.

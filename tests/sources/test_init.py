@@ -81,17 +81,41 @@ class Careless:
         return document["version"]
 
 
+class Looking:
+    """A reader that looks at a path the file names, and fails to."""
+
+    format = "looking"
+
+    def read(self, text: str, **_: object) -> object:
+        return Path("x" * 5000).stat()
+
+
+class Recursive:
+    """A reader that recurses once per level of a structure it walks."""
+
+    format = "recursive"
+
+    def read(self, text: str, **_: object) -> object:
+        return self.read(text)
+
+
+@pytest.mark.parametrize(
+    ("reader", "message"),
+    [
+        ("Careless", "not a valid careless file (unexpected structure: KeyError: 'version')"),
+        ("Looking", "cannot look at a path it names (File name too long)"),
+        ("Recursive", "not a valid recursive file (too deeply nested)"),
+    ],
+)
 def test_the_boundary_still_catches_what_a_reader_did_not_foresee(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reader: str, message: str
 ) -> None:
-    careless = BoundFormat(name="careless", detect=("careless.lock",), reader=f"{__name__}:Careless")
-    monkeypatch.setattr("tether.sources.FORMATS", (careless, *FORMATS))
+    fmt = BoundFormat(name=reader.lower(), detect=("careless.lock",), reader=f"{__name__}:{reader}")
+    monkeypatch.setattr("tether.sources.FORMATS", (fmt, *FORMATS))
     (tmp_path / "careless.lock").write_text("")
     with pytest.raises(BoundError) as exc:
         load_bound(str(tmp_path / "careless.lock"), linux_311())
-    assert str(exc.value) == (
-        f"{tmp_path / 'careless.lock'}: not a valid careless file (unexpected structure: KeyError: 'version')"
-    )
+    assert str(exc.value) == f"{tmp_path / 'careless.lock'}: {message}"
 
 
 def test_a_nested_file_is_named_for_its_own_faults(tmp_path: Path) -> None:

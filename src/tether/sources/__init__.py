@@ -11,14 +11,21 @@ the project's own declaration:
 
 Readers say what is wrong in a file and where (:class:`~tether.errors.DocumentError`);
 the file is named where it is opened, here for the bound itself.
+
+Every file is read through :mod:`tether.sources._files`: regular files only (the bound
+itself may also be a pipe, read once and never cached), at most 64 MiB, each read once,
+and recorded with the environment variables read, in :attr:`Bound.files
+<tether.models.Bound.files>` and :attr:`Bound.environ <tether.models.Bound.environ>`.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tether.errors import BoundError
+from tether.sources._files import MAX_BYTES, is_dir, is_volatile
 from tether.sources.interface import BoundFormat, BoundReader, Selection
 from tether.sources.remote import fetch, is_remote, workdir
 
@@ -28,12 +35,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FORMATS",
+    "MAX_BYTES",
     "BoundFormat",
     "BoundReader",
     "Selection",
     "describe_formats",
     "detect",
     "format_of",
+    "is_volatile",
     "load_bound",
     "reader_for",
 ]
@@ -95,7 +104,9 @@ def detect(directory: Path) -> Path:
     names = _detected_names()
     for name in names:
         candidate = directory / name
-        if candidate.is_file():
+        # Whatever holds the name (a directory, a pipe) is taken, to be refused by type
+        # with its name rather than skipped in silence.
+        if os.path.exists(candidate):
             return candidate
     raise BoundError(str(directory), f"no bound file found here (looked for {', '.join(names)})")
 
@@ -107,7 +118,8 @@ def load_bound(
 
     :param location: a file or directory, a URL or a ``git+`` repository (see
         :mod:`tether.sources.remote`); ``None`` auto-detects in the working directory.
-    :param timeout: seconds allowed for each network or git operation.
+    :param timeout: seconds allowed for each download (a URL, each of its companions, or
+        the whole of a git fetch), from start to end.
     :raises BoundError: when it cannot be found or read.
     """
     selection = selection or Selection()
@@ -124,7 +136,7 @@ def load_bound(
     else:
         path = Path(location)
         display = location
-        if path.is_dir():
+        if is_dir(path):
             path = detect(path)
             display = str(path)
     return _read(path, display, target, selection)
@@ -140,16 +152,29 @@ def _read(path: Path, display: str, target: Target, selection: Selection) -> Bou
 
     :raises BoundError: for anything wrong with the file.
     """
-    from tether.sources._common import in_file, read_text
+    from dataclasses import replace
+
+    from tether.sources._common import TOO_DEEP, check_comparable, in_file
+    from tether.sources._files import consulting, read_text
 
     fmt = format_of(path.name)
     reader = fmt.load()
     try:
-        with in_file(display):
-            text = read_text(path)
-            return reader.read(text, path=path, display=display, target=target, selection=selection)
+        with in_file(display), consulting() as consulted:
+            text = read_text(path, bound=True)
+            bound = reader.read(text, path=path, display=display, target=target, selection=selection)
+            check_comparable([*bound.expectations, *bound.conda])
     except BoundError:
         raise
-    except (AttributeError, KeyError, IndexError, TypeError, ValueError, RecursionError) as e:
-        msg = f"not a valid {fmt.name} file (unexpected structure: {type(e).__name__}: {e})"
+    except RecursionError as e:
+        raise BoundError(display, f"not a valid {fmt.name} file ({TOO_DEEP})") from e
+    except OSError as e:  # a path it names, looked at by a reader (files are read in _files)
+        raise BoundError(display, f"cannot look at a path it names ({e.strerror or e})") from e
+    except (AttributeError, KeyError, IndexError, TypeError, ValueError) as e:
+        what = str(e).splitlines()[0] if str(e) else ""
+        msg = f"not a valid {fmt.name} file (unexpected structure: {type(e).__name__}: {what})"
         raise BoundError(display, msg) from e
+    # What the reader listed, then whatever else was looked at; never a pipe, which is
+    # another file at the next run (and stamping it would read that run's content).
+    files = [f for f in dict.fromkeys([*bound.files, *consulted.files]) if not is_volatile(f)]
+    return replace(bound, files=tuple(files), environ=tuple(consulted.environ.items()))

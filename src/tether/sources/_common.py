@@ -24,6 +24,7 @@ from packaging.utils import (
 from tether.errors import DocumentError
 from tether.models import Expectation, Source
 from tether.sources._access import TOML, Table
+from tether.sources._files import consult, exists, is_dir, read_text
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -39,7 +40,9 @@ __all__ = [
     "SEEDED",
     "VCS_SCHEMES",
     "beside",
+    "check_comparable",
     "expectation_from_requirement",
+    "holds",
     "in_file",
     "load_lock_toml",
     "load_toml",
@@ -82,27 +85,6 @@ def beside(display: str, name: str) -> str:
     if display.startswith(("http://", "https://")):
         return f"{display.split('?', 1)[0].rsplit('/', 1)[0]}/{name}"
     return os.path.join(os.path.dirname(display), name)
-
-
-def read_text(path: str | Path) -> str:
-    """Read a bound file as UTF-8 text.
-
-    :raises DocumentError: if it is missing, a directory, unreadable or not text.
-    """
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise DocumentError("no such file") from None
-    except IsADirectoryError:
-        raise DocumentError("is a directory; expected a lock or requirements file") from None
-    except OSError as e:
-        raise DocumentError(f"cannot read it ({e.strerror or e})") from e
-    if b"\0" in data:
-        raise DocumentError("is a binary file; expected a text lock or requirements file")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise DocumentError(f"is not UTF-8 text (invalid byte at offset {e.start})") from e
 
 
 #: What a document nested deeper than the parser's recursion allows is called.
@@ -183,7 +165,20 @@ def marker_holds(
     except InvalidMarker as e:
         reason = str(e).splitlines()[0]
         raise DocumentError(f"invalid marker {marker!r}: {reason}", key=key, line=line) from e
-    return any(parsed.evaluate({**env, "extra": extra}) for extra in ("", *extras))
+    return any(holds(parsed, {**env, "extra": extra}, key=key, line=line) for extra in ("", *extras))
+
+
+def holds(marker: Marker, env: dict[str, str], *, key: str | None = None, line: int | None = None) -> bool:
+    """Whether a parsed marker holds for *env*.
+
+    :raises DocumentError: when it compares what cannot be compared
+        (``python_version ~= "abc"``).
+    """
+    try:
+        return marker.evaluate(env)
+    except ValueError as e:  # packaging's UndefinedComparison and UndefinedEnvironmentName
+        raise DocumentError(f"cannot evaluate marker '{marker}': {str(e).splitlines()[0]}",
+                            key=key, line=line) from e  # fmt: skip
 
 
 def source_from_git_reference(reference: str) -> Source:
@@ -218,20 +213,24 @@ def project_name_of(directory: Path) -> NormalizedName:
     :raises BoundError: when its ``pyproject.toml`` cannot be read (naming that file).
     """
     pyproject = directory / "pyproject.toml"
-    if pyproject.is_file():
+    setup_cfg = directory / "setup.cfg"
+    # Both are looked for, so both are what the answer depends on (see _files.consult).
+    consult(setup_cfg)
+    if exists(pyproject):
         with in_file(str(pyproject)):
             data = load_toml(read_text(pyproject))
             poetry = data.table("tool").table("poetry")
             name = data.table("project").get("name", str) or poetry.get("name", str)
         if name is not None:
             return canonicalize_name(name)
-    setup_cfg = directory / "setup.cfg"
-    if setup_cfg.is_file():
+    if exists(setup_cfg):
         import configparser
 
         parser = configparser.ConfigParser()
+        with in_file(str(setup_cfg)):
+            text = read_text(setup_cfg)
         try:
-            parser.read(setup_cfg, encoding="utf-8")
+            parser.read_string(text, source=str(setup_cfg))
             return canonicalize_name(parser["metadata"]["name"])
         except (KeyError, configparser.Error):
             pass
@@ -266,7 +265,7 @@ def source_from_url(url: str, base: Path, *, editable: bool = False) -> Source:
         if not local.is_absolute():
             local = base / local
         local = Path(os.path.normpath(local))
-        if local.is_dir() or not local.name.endswith(_ARCHIVE_SUFFIXES):
+        if is_dir(local) or not local.name.endswith(_ARCHIVE_SUFFIXES):
             return Source(kind="directory", url=str(local), editable=editable)
         return Source(kind="url", url=local.as_uri())
     return Source(kind="url", url=url.split("#", 1)[0])
@@ -326,10 +325,40 @@ def pinned(exp: Expectation) -> bool:
 
 def exact(version: str) -> SpecifierSet:
     """The specifier that admits exactly *version* (``===`` for a non-PEP 440 one)."""
-    from packaging.version import InvalidVersion, Version
+    from packaging.version import Version
 
     try:
         Version(version)
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion, or a number longer than int() reads
         return SpecifierSet(f"==={version}")
     return SpecifierSet(f"=={version}")
+
+
+#: A version longer than this may hold a number ``int()`` refuses to read (4,300 digits).
+_LONG_VERSION = 1000
+
+
+def check_comparable(expectations: Iterable[Expectation]) -> None:
+    """Refuse a version no comparison can read.
+
+    ``packaging`` parses a release number with ``int()``, which refuses more than 4,300
+    digits with a ``ValueError`` that is not an ``InvalidVersion``: raised later, where
+    the environment is judged against the bound. No real version comes near.
+
+    :raises BoundError: naming where the bound says so.
+    """
+    from packaging.version import InvalidVersion, Version
+
+    from tether.errors import BoundError
+
+    for exp in expectations:
+        for spec in exp.specifier:
+            if len(spec.version) <= _LONG_VERSION:
+                continue
+            try:
+                Version(spec.version.removesuffix(".*"))
+            except InvalidVersion:
+                continue  # compared as a string (===), or refused as a specifier already
+            except ValueError:
+                shown = f"{spec.version[:20]}... ({len(spec.version)} characters)"
+                raise BoundError(exp.origin, f"version {shown} has a number too long to compare") from None

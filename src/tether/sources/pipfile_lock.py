@@ -13,6 +13,7 @@ with ``direct_url.json``. ``_meta.pipfile-spec`` 6 is read; another is refused.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -22,10 +23,9 @@ from tether.errors import DocumentError
 from tether.models import Bound, Expectation, Source
 from tether.sources._access import JSON, Table
 from tether.sources._common import SEEDED, TOO_DEEP, marker_holds
+from tether.sources._files import realpath
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from tether.sources.interface import Selection
     from tether.target import Target
 
@@ -50,7 +50,7 @@ def _source(entry: Table, base: Path) -> Source:
         )
     local = entry.get("path", str)
     if local is not None:
-        path = (base / local).resolve()
+        path = Path(realpath(base / local))
         if path.suffix in {".whl", ".gz", ".zip"}:
             return Source(kind="url", url=path.as_uri())
         return Source(kind="directory", url=str(path), editable=entry.get("editable", bool) or False)

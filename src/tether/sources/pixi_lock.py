@@ -22,6 +22,7 @@ from tether.errors import DocumentError
 from tether.models import Bound, Expectation, Source
 from tether.sources._access import YAML, Table
 from tether.sources._common import TOO_DEEP, exact, source_from_git_reference
+from tether.sources._files import realpath
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -69,10 +70,10 @@ def _pypi_source(ref: str, entry: Table, base: Path) -> Source | None:
         return Source(kind="index")
     # A local path: a directory, installed editable or not as pixi.toml says; the lock
     # records that only in later versions, so without it any local install matches.
-    path = (base / ref).resolve()
+    path = realpath(base / ref)
     editable = entry.get("editable", bool)
     if editable is not None:
-        return Source(kind="directory", url=str(path), editable=editable)
+        return Source(kind="directory", url=path, editable=editable)
     return None
 
 
@@ -108,8 +109,11 @@ def _load(text: str) -> Table:
         document = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as e:
         line = getattr(getattr(e, "problem_mark", None), "line", None)
-        raise DocumentError(f"invalid YAML: {getattr(e, 'problem', e)}",
-                            line=line + 1 if line is not None else None) from e  # fmt: skip
+        if isinstance(e, yaml.reader.ReaderError):  # a character YAML does not allow: no mark
+            line = text.count("\n", 0, e.position)
+        # str() of the error adds "in <unicode string>, line 3" on lines of their own.
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise DocumentError(f"invalid YAML: {problem}", line=line + 1 if line is not None else None) from e
     except RecursionError:
         # PyYAML's pure-Python composer recurses once per nested node (libyaml's stops
         # at its own limit with a YAMLError).

@@ -29,12 +29,13 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from tether.errors import DocumentError
 from tether.models import Bound, Expectation, Source
@@ -47,12 +48,11 @@ from tether.sources._common import (
     load_lock_toml,
     load_toml,
     marker_holds,
-    read_text,
 )
+from tether.sources._files import exists, read_text, realpath
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from pathlib import Path
 
     from tether.sources.interface import Selection
     from tether.target import Target
@@ -110,7 +110,7 @@ def poetry_constraint(text: str) -> list[SpecifierSet]:
             pieces.append(current)
         try:
             alternatives.append(SpecifierSet(",".join(filter(None, (_one(p) for p in pieces)))))
-        except (InvalidSpecifier, InvalidVersion) as e:
+        except ValueError as e:  # InvalidSpecifier, InvalidVersion, a number int() refuses
             raise ValueError(f"invalid constraint {text!r}") from e
     return alternatives
 
@@ -304,10 +304,10 @@ def _source(pkg: _Package, base: Path) -> Source:
             subdirectory=src.get("subdirectory", str),
         )
     if kind == "directory":
-        path = (base / src.required("url", str)).resolve()
-        return Source(kind="directory", url=str(path), editable=pkg.table.get("develop", bool) or False)
+        path = realpath(base / src.required("url", str))
+        return Source(kind="directory", url=path, editable=pkg.table.get("develop", bool) or False)
     if kind == "file":
-        return Source(kind="url", url=(base / src.required("url", str)).resolve().as_uri())
+        return Source(kind="url", url=Path(realpath(base / src.required("url", str))).as_uri())
     if kind == "url":
         return Source(kind="url", url=src.required("url", str))
     return Source(kind="index")
@@ -391,7 +391,7 @@ class PoetryLockReader:
             msg = f"lock-version {version!r} is not supported; expected one of {', '.join(SUPPORTED)}"
             raise metadata.error(msg, "lock-version")
         pyproject_path = path.parent / "pyproject.toml"
-        if not pyproject_path.is_file():
+        if not exists(pyproject_path):
             raise DocumentError("no pyproject.toml beside it; poetry needs it to know the groups")
         shown = beside(display, "pyproject.toml")
         with in_file(shown):
@@ -447,7 +447,7 @@ class PoetryLockReader:
                 Expectation(
                     name=canonicalize_name(project_name),
                     specifier=SpecifierSet(),
-                    source=Source(kind="directory", url=str(base.resolve()), editable=True),
+                    source=Source(kind="directory", url=realpath(base), editable=True),
                     origin=shown,
                 )
             )

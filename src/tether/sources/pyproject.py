@@ -24,7 +24,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from tether.errors import DocumentError
 from tether.models import Bound, Expectation
 from tether.sources._access import Table
-from tether.sources._common import expectation_from_requirement, load_toml
+from tether.sources._common import expectation_from_requirement, holds, load_toml
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -74,7 +74,7 @@ def resolve_groups(table: Table, groups: Iterable[str]) -> list[tuple[str, str]]
         raise table.error("invalid dependency groups: include-group chains nested too deeply") from None
     except ExceptionGroup as group:
         # packaging collects every problem of a table; the first one is named.
-        first = group.exceptions[0]
+        first = str(group.exceptions[0]).splitlines()[0]
         raise table.error(f"invalid dependency groups: {first}") from group
     except (
         CyclicDependencyGroup,
@@ -84,7 +84,7 @@ def resolve_groups(table: Table, groups: Iterable[str]) -> list[tuple[str, str]]
         TypeError,
         ValueError,
     ) as e:
-        raise table.error(f"invalid dependency groups: {e}") from e
+        raise table.error(f"invalid dependency groups: {str(e).splitlines()[0]}") from e
     return result
 
 
@@ -143,7 +143,7 @@ class PyprojectReader:
         env = target.marker_env()
         expectations: list[Expectation] = []
         for key, req in items:
-            if req.marker is not None and not req.marker.evaluate(env):
+            if req.marker is not None and not holds(req.marker, env, key=key):
                 continue
             expectations.append(
                 expectation_from_requirement(req, origin=f"{display}: {key}", base=path.parent)

@@ -3,13 +3,21 @@
 ``--lock https://host/path/uv.lock`` downloads the file (and, for the formats that need
 one, the ``pyproject.toml`` beside it, when the server has it) into a temporary folder.
 Proxies come from the usual ``*_proxy`` variables and certificates from the system store
-or ``SSL_CERT_FILE``, as urllib does; ``--timeout`` bounds every request.
+or ``SSL_CERT_FILE``, as urllib does. ``--timeout`` bounds each download from its start
+to its last byte, and nothing larger than 64 MiB is downloaded (see :mod:`._http`). A
+body shorter than its ``Content-Length``, a folder (a redirect to ``.../``) and a web
+page (an HTML folder listing) are refused; a companion the server answers with an error
+status for is taken as absent.
 
 ``--lock git+URL[@REV][#subdirectory=PATH]`` (``git+https://``, ``git+ssh://``,
 ``git+file:///path`` or ``git+/local/path``) reads the bound from the repository at
 ``REV`` (default ``HEAD``) without checking anything out: PATH names the file, or a
 folder in which the bound is found by the same order as auto-detection. The companion
-files its format reads (``pyproject.toml``) are read from the same revision.
+files its format reads (``pyproject.toml``) are read from the same revision, as bytes
+(a file that is not UTF-8 is named as such). ``--timeout`` bounds the whole fetch; at the
+deadline git and every process it started are killed, as one process group of its own
+session: git runs without a terminal (nor a prompt, ``GIT_TERMINAL_PROMPT=0``), so
+credentials come from an agent or a credential helper.
 
 Which names are looked for and which companions a format has come from
 ``tether.sources.FORMATS``, passed in by the caller.
@@ -17,15 +25,18 @@ Which names are looked for and which companions a format has come from
 
 from __future__ import annotations
 
+import contextlib
+import math
 import os
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from tether.errors import BoundError
+from tether.sources._files import MAX_BYTES
 
 if TYPE_CHECKING:
     import tempfile
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
     from pathlib import Path
 
 __all__ = ["fetch", "is_remote"]
@@ -47,47 +58,29 @@ def fetch(
 
     :param detect_order: the file names looked for in a folder, in order.
     :param companions: the files read beside a bound of a given file name.
+    :param timeout: seconds allowed for each download, or for the whole git fetch.
     :raises BoundError: when it cannot be had, naming the location and the reason.
     """
+    if not 0 < timeout < math.inf:
+        raise BoundError(location, f"invalid timeout {timeout!r}; expected a positive number of seconds")
     if location.startswith("git+"):
         return _from_git(location, workdir, detect_order, companions, timeout)
     return _from_http(location, workdir, companions, timeout)
 
 
-def _get(url: str, timeout: float) -> bytes:
-    import ssl
-    import urllib.error
-    import urllib.request
-
-    context = ssl.create_default_context(cafile=os.environ.get("SSL_CERT_FILE") or None)
-    request = urllib.request.Request(url, headers={"User-Agent": "tether"})  # noqa: S310 - http(s) only
-    try:
-        with urllib.request.urlopen(request, timeout=timeout, context=context) as response:  # noqa: S310
-            data: bytes = response.read()
-            return data
-    except urllib.error.HTTPError as e:
-        raise BoundError(url, f"HTTP {e.code} {e.reason}") from e
-    except urllib.error.URLError as e:
-        if isinstance(e.reason, TimeoutError):
-            raise BoundError(url, f"timed out after {timeout:g} s") from e
-        raise BoundError(url, f"cannot reach it ({e.reason})") from e
-    except TimeoutError as e:
-        raise BoundError(url, f"timed out after {timeout:g} s") from e
-    except OSError as e:
-        raise BoundError(url, f"cannot reach it ({e})") from e
-
-
 def _from_http(url: str, workdir: Path, companions: Callable[[str], tuple[str, ...]], timeout: float) -> Path:
-    name = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
-    if not name:
+    from tether.sources._http import Missing, download
+
+    name = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+    if name in {"", ".", ".."} or "/" in name or "\0" in name:
         raise BoundError(url, "names no file; expected a URL ending in the bound's file name")
     target = workdir / name
-    target.write_bytes(_get(url, timeout))
+    target.write_bytes(download(url, timeout))
     base = url.split("?", 1)[0].rsplit("/", 1)[0]
     for companion in companions(name):
         try:
-            (workdir / companion).write_bytes(_get(f"{base}/{companion}", timeout))
-        except BoundError:
+            (workdir / companion).write_bytes(download(f"{base}/{companion}", timeout))
+        except Missing:
             continue  # the reader says what it assumed without it
     return target
 
@@ -113,35 +106,63 @@ def _parse_git(location: str) -> tuple[str, str, str]:
     return path, revision, subdirectory
 
 
-def _git(args: list[str], location: str, timeout: float, cwd: Path | None = None) -> str:
-    import subprocess
+class _TimedOut(BoundError):
+    """git did not finish before the fetch's deadline."""
 
+
+def _timed_out(timeout: float) -> str:
+    return f"git timed out after {timeout:g} s (--timeout bounds the whole fetch)"
+
+
+def _git(args: list[str], location: str, deadline: float, timeout: float, cwd: Path | None = None) -> bytes:
+    """git's output; at the deadline, git and whatever it started (a remote helper, ssh)
+    are killed as one process group."""
+    import signal
+    import subprocess
+    import time
+
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise _TimedOut(location, _timed_out(timeout))
     try:
-        proc = subprocess.run(
+        proc = subprocess.Popen(
             ["git", *args],
             cwd=cwd,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
             env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
         )
     except FileNotFoundError as e:
         raise BoundError(location, "git is not installed; it is needed for git+ bounds") from e
-    except subprocess.TimeoutExpired as e:
-        raise BoundError(location, f"git timed out after {timeout:g} s") from e
+    try:
+        out, err = proc.communicate(timeout=remaining)
+    except subprocess.TimeoutExpired:
+        raise _TimedOut(location, _timed_out(timeout)) from None
+    finally:
+        if proc.returncode is None:
+            # Timed out, or interrupted: the group is git's own (start_new_session).
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            for pipe in (proc.stdout, proc.stderr):
+                if pipe is not None:
+                    pipe.close()
     if proc.returncode != 0:
-        last = (proc.stderr.strip().splitlines() or ["failed"])[-1]
+        last = (err.decode("utf-8", "replace").strip().splitlines() or ["failed"])[-1]
         raise BoundError(location, f"git {args[0]}: {last}")
-    return proc.stdout
+    return out
 
 
-def _tree(repo: Path, revision: str, folder: str, location: str, timeout: float) -> Iterator[tuple[str, str]]:
-    """(type, name) of the entries of *folder* at *revision*."""
-    spec = f"{revision}:{folder}" if folder else f"{revision}:"
-    for line in _git(["ls-tree", spec], location, timeout, cwd=repo).splitlines():
-        meta, _, name = line.partition("\t")
-        yield meta.split()[1], name
+def _tree(repo: Path, spec: str, location: str, deadline: float, timeout: float) -> dict[str, str]:
+    """name -> type (``blob``, ``tree``, ``commit``) of the entries of a tree ``REV:PATH``."""
+    entries = {}
+    for record in _git(["ls-tree", "-z", spec], location, deadline, timeout, cwd=repo).split(b"\0"):
+        meta, _, name = record.partition(b"\t")
+        if name:
+            entries[name.decode("utf-8", "surrogateescape")] = meta.split()[1].decode("ascii", "replace")
+    return entries
 
 
 def _from_git(
@@ -151,23 +172,30 @@ def _from_git(
     companions: Callable[[str], tuple[str, ...]],
     timeout: float,
 ) -> Path:
+    import time
+
+    deadline = time.monotonic() + timeout
     url, revision, subdirectory = _parse_git(location)
     repo = workdir / "repo"
-    _git(["clone", "--quiet", "--no-checkout", "--filter=blob:none", url, str(repo)], location, timeout)
+
+    def git(*args: str) -> bytes:
+        return _git(list(args), location, deadline, timeout, cwd=repo)
+
+    # "--": a URL starting with "-" is not an option.
+    clone = ["clone", "--quiet", "--no-checkout", "--filter=blob:none", "--", url, str(repo)]
+    _git(clone, location, deadline, timeout)
     try:
-        commit = _git(
-            ["rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"], location, timeout, cwd=repo
-        )
+        commit = git("rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}").decode("ascii").strip()
+    except _TimedOut:
+        raise
     except BoundError as e:
         raise BoundError(location, f"no revision {revision!r} in the repository") from e
-    commit = commit.strip()
     folder, name = subdirectory, ""
     parent, _, leaf = subdirectory.rpartition("/")
-    if leaf and any(
-        kind == "blob" and n == leaf for kind, n in _tree(repo, commit, parent, location, timeout)
-    ):
+    if leaf and _tree(repo, f"{commit}:{parent}", location, deadline, timeout).get(leaf) == "blob":
         folder, name = parent, leaf
-    entries = {n for kind, n in _tree(repo, commit, folder, location, timeout) if kind == "blob"}
+    entries = {n for n, kind in _tree(repo, f"{commit}:{folder}", location, deadline, timeout).items()
+               if kind == "blob"}  # fmt: skip
     if not name:
         name = next((n for n in detect_order if n in entries), "")
         if not name:
@@ -176,8 +204,15 @@ def _from_git(
     out.mkdir()
     for file in (name, *companions(name)):
         if file in entries:
-            path = f"{folder}/{file}" if folder else file
-            (out / file).write_text(_git(["show", f"{commit}:{path}"], location, timeout, cwd=repo))
+            path = f"{commit}:{folder}/{file}" if folder else f"{commit}:{file}"
+            size = int(git("cat-file", "-s", path))
+            if size > MAX_BYTES:
+                shown = location if file == name else f"{location} ({file})"
+                msg = f"is larger than {MAX_BYTES >> 20} MiB ({size} bytes), the most tether reads of a bound"
+                msg += " file"
+                raise BoundError(shown, msg)
+            # Bytes: the reader says whether it is UTF-8, naming the file.
+            (out / file).write_bytes(git("cat-file", "blob", path))
     return out / name
 
 

@@ -30,7 +30,8 @@ from __future__ import annotations
 import os
 import re
 import shlex
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -42,17 +43,17 @@ from tether.sources._common import (
     VCS_SCHEMES,
     exact,
     expectation_from_requirement,
+    holds,
     in_file,
     marker_holds,
     name_from_url,
     pinned,
-    read_text,
     source_from_url,
 )
+from tether.sources._files import consult, getenv, is_volatile, read_text, realpath
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from pathlib import Path
 
     from packaging.specifiers import SpecifierSet
 
@@ -63,7 +64,6 @@ __all__ = ["RequirementsReader"]
 
 # pip's own rule: ${NAME} with upper-case letters, digits and underscores only.
 _ENV_VAR = re.compile(r"\$\{([A-Z0-9_]+)\}")
-_COMMENT = re.compile(r"(^|\s+)#.*$")
 #: Left out of requirements files by ``pip freeze`` (below Python 3.12) and by
 #: ``pip-compile`` (as "unsafe"), so present without being listed.
 _BOOTSTRAP: frozenset[NormalizedName] = frozenset(
@@ -90,6 +90,26 @@ _IGNORED_OPTIONS = {
 _REQ_OPTIONS = ("--hash", "--config-settings", "--global-option", "--install-option")
 
 
+def _expand(match: re.Match[str]) -> str:
+    """``${NAME}``'s value, or the text as written when it is unset (as pip leaves it)."""
+    value = getenv(match.group(1))
+    return match.group(0) if value is None else value
+
+
+def _strip_comment(line: str) -> str:
+    """*line* without its comment: from a ``#`` at the start or after whitespace.
+
+    pip's ``(^|\\s+)#.*$`` substitution, without its regular expression, which takes
+    quadratic time on a long run of whitespace.
+    """
+    at = line.find("#")
+    while at != -1:
+        if at == 0 or line[at - 1].isspace():
+            return line[:at].rstrip()
+        at = line.find("#", at + 1)
+    return line
+
+
 def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
     """Yield ``(first physical line number, logical line)`` with comments stripped.
 
@@ -99,7 +119,7 @@ def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
     buffer: list[str] = []
     start = 0
     for number, raw in enumerate(text.splitlines(), start=1):
-        line = _COMMENT.sub("", raw)
+        line = _strip_comment(raw)
         if not buffer:
             start = number
         if line.endswith("\\"):
@@ -137,59 +157,125 @@ def _requirement_part(line: str) -> str:
     return line
 
 
+@dataclass(slots=True)
+class _File:
+    """One file being parsed: where it is, how it is named, and the lines left to read."""
+
+    path: Path
+    display: str
+    constraint: bool
+    #: Where its relative paths are taken from.
+    base: Path
+    #: Its identity: its directory's real path and its name (see :meth:`_Parser.identity`).
+    identity: str
+    lines: Iterator[tuple[int, str]]
+
+
 class _Parser:
-    """One parse of a top-level file with its nested files."""
+    """One parse of a top-level file with its nested files.
+
+    The include graph is walked depth first without recursion (a chain of thousands of
+    ``-r`` files is as deep as it is long), in pip's order. A file is read once, and
+    parsed at most once as requirements and once as constraints: a file included from
+    many files (``-r common.txt`` everywhere) adds what it adds once, where a walk that
+    reparsed it at each mention would take exponential time.
+    """
 
     def __init__(self, target: Target) -> None:
         self.target = target
         self.expectations: list[Expectation] = []
         self.constraints: dict[NormalizedName, SpecifierSet] = {}
         self.header = ""
-        self.stack: list[Path] = []
         self.files: list[str] = []
+        self.texts: dict[str, str] = {}
+        self.parsed: set[tuple[str, bool]] = set()
 
-    def parse_file(self, path: Path, display: str, *, constraint: bool) -> None:
-        """Parse one file; what is wrong in it is raised as a DocumentError, a file it
-        includes names itself."""
-        resolved = path.resolve()
-        if resolved in self.stack:
-            raise DocumentError("includes itself (a cycle of -r/-c files)")
-        text = read_text(path)
+    @staticmethod
+    def identity(path: Path) -> str:
+        """Which file *path* is, for this parse: its directory's real path and its name.
+
+        Two names of one file in one real directory read the same relative paths alike,
+        so what one adds the other adds too. (A file's inode would merge two links from
+        different directories, whose relative includes differ.)
+        """
+        return os.path.join(realpath(path.parent), path.name)
+
+    def parse(self, path: Path, display: str, text: str) -> None:
+        """Parse the top-level file (*text*, already read) and every file it includes;
+        what is wrong in one is raised naming it."""
+        # A pipe (--lock /dev/stdin) has no directory of its own: its relative paths are
+        # taken from the working directory, as pip takes them.
+        base = Path.cwd() if is_volatile(path) else path.parent
+        top = self._open(path, display, constraint=False, base=base, text=text)
+        stack = [top]
+        active = {top.identity}
+        while stack:
+            current = stack[-1]
+            item = next(current.lines, None)
+            if item is None:
+                stack.pop()
+                active.discard(current.identity)
+                continue
+            number, line = item
+            with in_file(current.display):
+                nested = self._line(current, number, line)
+            if nested is None:
+                continue
+            path, shown, constraint = nested
+            with in_file(shown):
+                identity = self.identity(path)
+                if identity in active:
+                    raise DocumentError("includes itself (a cycle of -r/-c files)")
+                # Looked at even when parsed already: through another name, a link
+                # switched later would read another file.
+                consult(path)
+                if (identity, constraint) in self.parsed:
+                    continue
+                child = self._open(path, shown, constraint=constraint, base=path.parent, identity=identity)
+            stack.append(child)
+            active.add(identity)
+
+    def _open(self, path: Path, display: str, *, constraint: bool, base: Path, text: str | None = None,
+              identity: str | None = None) -> _File:  # fmt: skip
+        identity = identity or self.identity(path)
+        if text is None:
+            text = self.texts.get(identity)
+        if text is None:
+            text = read_text(path)
+        self.texts[identity] = text
+        self.parsed.add((identity, constraint))
         if not self.header:
             self.header = text[:400]
-        self.stack.append(resolved)
         self.files.append(str(path))
-        for number, line in _logical_lines(text):
-            line = _ENV_VAR.sub(lambda m: os.environ.get(m.group(1), m.group(0)), line)
-            if line.startswith("-"):
-                self._option(line, path, display, number, constraint=constraint)
-            else:
-                self._requirement(line, path, display, number, constraint=constraint)
-        self.stack.pop()
+        return _File(path=path, display=display, constraint=constraint, base=base, identity=identity,
+                     lines=_logical_lines(text))  # fmt: skip
 
-    def _option(self, line: str, path: Path, display: str, number: int, *, constraint: bool) -> None:
+    def _line(self, file: _File, number: int, line: str) -> tuple[Path, str, bool] | None:
+        """Read one logical line; an include is returned (its path, how it is shown,
+        whether as constraints) for the walk to open."""
+        line = _ENV_VAR.sub(_expand, line)
+        if not line.startswith("-"):
+            self._requirement(line, file.base, file.display, number, constraint=file.constraint)
+            return None
         option, value = _split_option(line)
         if option in {"-r", "--requirement", "-c", "--constraint"}:
             if not value:
                 raise DocumentError(f"{option} needs a file name", line=number)
-            nested = path.parent / value
-            shown = os.path.join(os.path.dirname(display), value)
-            is_constraint = constraint or option in {"-c", "--constraint"}
-            with in_file(shown):
-                self.parse_file(nested, shown, constraint=is_constraint)
-        elif option in {"-e", "--editable"}:
+            shown = os.path.join(os.path.dirname(file.display), value)
+            return file.base / value, shown, file.constraint or option in {"-c", "--constraint"}
+        if option in {"-e", "--editable"}:
             if not value:
                 raise DocumentError(f"{option} needs a path or URL", line=number)
-            self._direct(
-                value.split()[0].strip("'\""), path, display, number, editable=True, constraint=constraint
-            )
+            self._direct(value.split()[0].strip("'\""), file.base, file.display, number, editable=True,
+                         constraint=file.constraint)  # fmt: skip
         elif option not in _IGNORED_OPTIONS:
             raise DocumentError(f"unknown option {option!r}", line=number)
+        return None
 
     def _direct(
         self,
         url: str,
-        path: Path,
+        base: Path,
         display: str,
         number: int,
         *,
@@ -197,7 +283,7 @@ class _Parser:
         constraint: bool,
         marker_ok: bool = True,
     ) -> None:
-        source = source_from_url(url, path.parent, editable=editable)
+        source = source_from_url(url, base, editable=editable)
         name, version = name_from_url(url, source, number)
         if constraint or not marker_ok:
             return
@@ -212,7 +298,7 @@ class _Parser:
             )
         )
 
-    def _requirement(self, line: str, path: Path, display: str, number: int, *, constraint: bool) -> None:
+    def _requirement(self, line: str, base: Path, display: str, number: int, *, constraint: bool) -> None:
         text = _requirement_part(line)
         looks_like_url = text.startswith((*VCS_SCHEMES, "http://", "https://", "file:")) or (
             text.startswith((".", "/")) and "@" not in text.split(";")[0]
@@ -223,7 +309,7 @@ class _Parser:
             if marker.strip():
                 ok = marker_holds(marker.strip(), self.target.marker_env(), line=number)
             self._direct(
-                url.strip(), path, display, number, editable=False, constraint=constraint, marker_ok=ok
+                url.strip(), base, display, number, editable=False, constraint=constraint, marker_ok=ok
             )
             return
         try:
@@ -231,14 +317,14 @@ class _Parser:
         except InvalidRequirement as e:
             reason = str(e).splitlines()[0]
             raise DocumentError(f"invalid requirement {text!r}: {reason}", line=number) from e
-        if req.marker is not None and not req.marker.evaluate(self.target.marker_env()):
+        if req.marker is not None and not holds(req.marker, self.target.marker_env(), line=number):
             return
         if constraint:
             name = canonicalize_name(req.name)
             prior = self.constraints.get(name)
             self.constraints[name] = req.specifier if prior is None else prior & req.specifier
             return
-        exp = expectation_from_requirement(req, origin=f"{display}:{number}", base=path.parent)
+        exp = expectation_from_requirement(req, origin=f"{display}:{number}", base=base)
         if exp.source is None and pinned(exp):
             # A pin without a URL is installed from an index: an editable or direct-URL
             # install of that version is not what the file asks for (uv pip sync would
@@ -262,9 +348,8 @@ class RequirementsReader:
 
     def read(self, text: str, *, path: Path, display: str, target: Target, selection: Selection) -> Bound:
         """Parse a requirements file and the files it includes."""
-        del text  # nested files are read by the parser itself, the top one included
         parser = _Parser(target)
-        parser.parse_file(path, display, constraint=False)
+        parser.parse(path, display, text)
         expectations = []
         for exp in parser.expectations:
             limit = parser.constraints.get(exp.name)
@@ -285,5 +370,5 @@ class RequirementsReader:
             follow=follow,
             allowed=_BOOTSTRAP,
             repair=_repair(parser.header, display),
-            files=tuple(parser.files),
+            files=tuple(dict.fromkeys(parser.files)),
         )

@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from tether.errors import DocumentError
 from tether.models import Bound, Expectation, Source
@@ -40,13 +41,12 @@ from tether.sources._common import (
     load_lock_toml,
     load_toml,
     marker_holds,
-    read_text,
     source_from_git_reference,
 )
+from tether.sources._files import exists, read_text, realpath
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from pathlib import Path
 
     from tether.sources._access import Table
     from tether.sources.interface import Selection
@@ -147,19 +147,19 @@ def _source(pkg: _Package, base: Path) -> Source | None:
         return None
     local = kinds.get("editable", kinds.get("directory"))
     if local is not None:
-        return Source(kind="directory", url=str((base / local).resolve()), editable="editable" in kinds)
+        return Source(kind="directory", url=realpath(base / local), editable="editable" in kinds)
     if (git := kinds.get("git")) is not None:
         return source_from_git_reference(git)
     if (url := kinds.get("url")) is not None:
         return Source(kind="url", url=url)
     if (path := kinds.get("path")) is not None:
-        return Source(kind="url", url=(base / path).resolve().as_uri())
+        return Source(kind="url", url=Path(realpath(base / path)).as_uri())
     raise src.error(f"unknown kind of source; expected one of {', '.join(_SOURCE_KINDS)}")
 
 
 def _default_groups(pyproject: Path, shown: str, notes: list[str], display: str) -> list[str] | None:
     """``[tool.uv] default-groups`` beside the lock; ``None`` means every group."""
-    if not pyproject.is_file():
+    if not exists(pyproject):
         notes.append(f"{display}: no pyproject.toml beside it; assumed uv's default groups (dev)")
         return ["dev"]
     with in_file(shown):
@@ -224,7 +224,7 @@ class UvLockReader:
                 continue
             try:
                 specifier = exact(str(Version(pkg.version))) if pkg.version else SpecifierSet()
-            except InvalidVersion:
+            except ValueError:  # InvalidVersion, or a number int() refuses
                 specifier = exact(pkg.version or "")
             expectations.append(
                 Expectation(name=pkg.name, specifier=specifier, source=source, origin=display)
@@ -241,7 +241,8 @@ class UvLockReader:
             expectations=tuple(expectations),
             follow="none",
             repair=" ".join(["uv sync", *flags]),
-            files=tuple(str(p) for p in (path, pyproject) if p.is_file()),
+            # The pyproject.toml even when absent: creating one changes the default groups.
+            files=(str(path), str(pyproject)),
             notes=tuple(notes),
         )
 
