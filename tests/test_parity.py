@@ -493,17 +493,10 @@ DIRECT_URLS = (
     D("pkg-d", "1.2", url=git("https://github.example/org/pkg-d", commit=OTHER_SHA, revision="v1.2")),
 )
 
-#: Local paths in a bound (pylock ``directory``/``archive``/``vcs`` ``path``, requirements
-#: ``-e ./dir`` and ``./x.whl`` lines) are joined to the bound's path *as typed*: with
-#: ``--lock pylock.toml`` (relative, from the project folder) validate expects
-#: ``src/from-dir`` and calls the installed ``/abs/src/from-dir`` a mismatch, and a local
-#: archive fails the whole bound ("relative path can't be expressed as a file URI"); the
-#: hook, installed with the same relative ``--lock`` (which site-install makes absolute),
-#: says valid. The absolute variants below pass.
-RELATIVE_LOCK = (
-    "a relative --lock leaves the bound's local paths relative (tether.sources.pylock._local, "
-    "tether.sources._common.source_from_url): validate differs from the hook"
-)
+#: ``--lock pylock.toml`` (relative, from the project folder) once left the bound's local
+#: paths relative: validate expected ``src/from-dir`` and called the installed
+#: ``/abs/src/from-dir`` a mismatch, while the hook (installed with the lock made
+#: absolute) said valid. The ``*-relative-lock`` scenarios keep that case.
 
 
 # -- the table --------------------------------------------------------------------------------
@@ -543,7 +536,6 @@ SCENARIOS = [
         PYLOCK_SOURCES,
         lock="pylock.toml",
         copies={"pylock.toml": DATA / "pylock" / "pylock.sources.toml"},
-        bug=RELATIVE_LOCK,
     ),
     Scenario(
         "pylock-sources",
@@ -695,7 +687,6 @@ SCENARIOS = [
             "requirements.txt": DATA / "requirements" / "direct-urls.txt",
             "localproj/pyproject.toml": DATA / "requirements" / "localproj" / "pyproject.toml",
         },
-        bug=RELATIVE_LOCK,
     ),
     Scenario(
         "requirements-direct-urls",

@@ -124,7 +124,7 @@ def get_entry(kind: str, key: tuple[object, ...]) -> tuple[object, list[tuple[st
         path, recorded = item[0], item[1]
         now = _now(path)
         if now != recorded:
-            if len(item) < 3 or now is None or digest(path) != item[2]:
+            if len(item) < 3 or item[2] is None or now is None or digest(path) != item[2]:
                 return None
             restamped = True
             item = (path, now, item[2])

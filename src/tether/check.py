@@ -116,13 +116,12 @@ def _read_and_judge(
     from tether.sources import is_volatile, load_bound
     from tether.sources.remote import is_remote
 
-    detected_in = [os.getcwd()] if options.lock is None else []
-    if options.lock is not None and not is_remote(options.lock) and os.path.isdir(options.lock):
-        detected_in = [options.lock]
     bound = load_bound(options.lock, target, options.selection, timeout=options.timeout)
     # Stamps of the bound after reading it are taken from the files it names; a change
-    # during the read is caught by the size and ctime parts of the next stamp.
-    bound_stamps = _cache.take_stamps(bound.files, digests=True) + _cache.take_stamps(detected_in)
+    # during the read is caught by the size and ctime parts of the next stamp. The
+    # directories auto-detection looked in are stamped without digests: a file created
+    # there may be the bound next time.
+    bound_stamps = _cache.take_stamps(bound.files, digests=True) + _cache.take_stamps(bound.searched)
     # The ${VAR} values it read, and a pipe (--lock /dev/stdin), which holds another bound
     # at each run: never answered from the cache.
     bound_stamps += _cache.environ_stamps(bound.environ)

@@ -360,13 +360,16 @@ def install(
     :raises TetherError: when the target or the bound cannot be read.
     """
     from tether.check import check
-    from tether.sources import detect
+    from tether.sources import find_upward, is_volatile
     from tether.sources.remote import is_remote
     from tether.target import find_interpreter
 
     python = os.path.abspath(find_interpreter(options.python))
-    lock = options.lock if options.lock is not None else str(detect(Path.cwd()))
+    lock = options.lock if options.lock is not None else str(find_upward(Path.cwd())[0])
     if not is_remote(lock):
+        if is_volatile(lock):
+            msg = f"{lock}: a pipe holds another bound at each read; the start-up check needs a file"
+            raise HookError(msg)
         lock = os.path.abspath(lock)
     options = replace(options, python=python, lock=lock)
     checked = check(replace(options, use_cache=False))

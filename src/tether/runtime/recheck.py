@@ -318,13 +318,17 @@ def report(state: "Dict[str, Any]", lines: "Sequence[Any]") -> "str":
     return "".join(out)
 
 
-def _same_content(state: "Dict[str, Any]") -> "bool":
-    """Whether every bound file still has the content it had when the verdict was made."""
+def _same_content(state: "Dict[str, Any]", stamps: "List[Any]") -> "bool":
+    """Whether every bound file whose stamp changed still has the content it had when the
+    verdict was made (a file that was absent, or unreadable, has no digest: changed)."""
+    files = state["files"]
     digests = state.get("digests") or []
-    return len(digests) == len(state["files"]) and all(
-        recorded is not None and digest(path) == recorded
-        for path, recorded in zip(state["files"], digests)  # noqa: B905 - lengths checked; no strict= on 3.8
-    )
+    if len(digests) != len(files):
+        return False
+    for i, path in enumerate(files):
+        if stamps[i] != state["stamps"][i] and (digests[i] is None or digest(path) != digests[i]):
+            return False
+    return True
 
 
 def recheck(state: "Dict[str, Any]", stamps: "List[Any]") -> "Optional[int]":
@@ -339,7 +343,7 @@ def recheck(state: "Dict[str, Any]", stamps: "List[Any]") -> "Optional[int]":
         return None
     if stamps != state["stamps"]:
         bound_changed = stamps[:files] != state["stamps"][:files]
-        if bound_changed and _same_content(state):
+        if bound_changed and _same_content(state, stamps):
             # Touched, not edited (a checkout back and forth): what was derived holds.
             bound_changed = False
             state["stamps"] = stamps[:files] + state["stamps"][files:]

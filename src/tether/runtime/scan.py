@@ -229,7 +229,13 @@ def digest(path: "str") -> "Optional[str]":
     crc, adler = 0, 1
     size = 0
     try:
-        with open(path, "rb") as f:
+        # Not blocking, and only a regular file: a lock replaced by a named pipe must not
+        # hang every run (or every start) that checks it.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        if (os.fstat(fd).st_mode & 0o170000) != 0o100000:
+            os.close(fd)
+            return None
+        with open(fd, "rb") as f:
             while True:
                 chunk = f.read(1 << 20)
                 if not chunk:

@@ -41,6 +41,7 @@ __all__ = [
     "Selection",
     "describe_formats",
     "detect",
+    "find_upward",
     "format_of",
     "is_volatile",
     "load_bound",
@@ -111,6 +112,31 @@ def detect(directory: Path) -> Path:
     raise BoundError(str(directory), f"no bound file found here (looked for {', '.join(names)})")
 
 
+def find_upward(start: Path) -> tuple[Path, tuple[Path, ...]]:
+    """The bound auto-detection picks from *start* upward, as uv finds a project: *start*,
+    then each parent, stopping at the first directory that holds one, or after the
+    repository's root (a directory with ``.git``); and the directories looked in.
+
+    :raises BoundError: when there is none up to the repository's root (or ``/``).
+    """
+    searched: list[Path] = []
+    for folder in (start, *start.parents):
+        searched.append(folder)
+        try:
+            return detect(folder), tuple(searched)
+        except BoundError:
+            pass
+        if os.path.exists(folder / ".git"):
+            break
+    names = ", ".join(_detected_names())
+    where = (
+        "here or in a parent up to the repository's root"
+        if len(searched) < len(start.parents) + 1
+        else "here or in a parent"
+    )
+    raise BoundError(str(start), f"no bound file found {where} (looked for {names})")
+
+
 def load_bound(
     location: str | None, target: Target, selection: Selection | None = None, *, timeout: float = 30.0
 ) -> Bound:
@@ -130,16 +156,25 @@ def load_bound(
             path = fetch(location, Path(tmp), _detected_names(), lambda name: format_of(name).companions,
                          timeout)  # fmt: skip
             return replace(_read(path, location, target, selection), files=())
+    searched: tuple[Path, ...] = ()
     if location is None:
-        path = detect(Path.cwd())
-        display = path.name
+        path, searched = find_upward(Path.cwd())
+        display = os.path.relpath(path) if len(searched) > 1 else path.name
     else:
-        path = Path(location)
+        # Absolute from here on: what a bound names relative to itself (-e ./pkg, a
+        # pylock directory) is then the same whatever the working directory was.
+        path = Path(os.path.abspath(location))
         display = location
         if is_dir(path):
+            searched = (path,)
             path = detect(path)
-            display = str(path)
-    return _read(path, display, target, selection)
+            display = str(Path(location) / path.name)
+    bound = _read(path, display, target, selection)
+    if not searched:
+        return bound
+    from dataclasses import replace
+
+    return replace(bound, searched=tuple(str(p) for p in searched))
 
 
 def _read(path: Path, display: str, target: Target, selection: Selection) -> Bound:
