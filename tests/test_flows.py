@@ -123,3 +123,49 @@ def test_uv_export_pylock_and_sync(make_venv: MakeVenv, tmp_path: Path, python: 
     assert_valid(py, lock)
     drift(py)
     assert_drift(py, lock)
+
+
+APP = """\
+[project]
+name = "app"
+version = "0"
+requires-python = ">=3.9"
+dependencies = ["six==1.16.0"]
+[project.optional-dependencies]
+dev = ["iniconfig"]
+[build-system]
+requires = ["hatchling"]
+build-backend = "hatchling.build"
+"""
+
+
+def app_project(root: Path) -> Path:
+    (root / "src" / "app").mkdir(parents=True)
+    (root / "src" / "app" / "__init__.py").write_text("")
+    (root / "pyproject.toml").write_text(APP)
+    return root
+
+
+def test_uv_export_with_the_editable_project_and_a_relative_lock(tmp_path: Path) -> None:
+    """`uv export` writes `-e .`; read through a relative --lock it is the installed project."""
+    project = app_project(tmp_path / "app")
+    run(tool("uv"), "lock", "-q", cwd=project)
+    run(tool("uv"), "sync", "-q", "--all-extras", "--python", pyenv_python("3.11"), cwd=project)
+    run(tool("uv"), "export", "-q", "--all-extras", "--no-hashes", "-o", "requirements.txt", cwd=project)
+    assert "-e .\n" in (project / "requirements.txt").read_text()
+    proc = tether("validate", "--lock", "requirements.txt", "--format", "json", cwd=project)
+    assert (proc.returncode, json.loads(proc.stdout)["records"]) == (0, []), proc.stdout + proc.stderr
+
+
+def test_pip_install_r_of_the_editable_project_with_an_extra(make_venv: MakeVenv, tmp_path: Path) -> None:
+    """`-e .[dev]` in a hand-written requirements file, installed by pip itself."""
+    project = app_project(tmp_path / "app")
+    (project / "requirements-dev.txt").write_text("-e .[dev]\n")
+    py = make_venv(python=pyenv_python("3.11"), seed=True) / "bin" / "python"
+    run(py, "-m", "pip", "install", "-q", "-r", "requirements-dev.txt", cwd=project)
+    proc = tether("validate", "-p", py, "--lock", "requirements-dev.txt", "--format", "json", cwd=project)
+    assert (proc.returncode, json.loads(proc.stdout)["records"]) == (0, []), proc.stdout + proc.stderr
+    # The extra is followed: what it requires must be there.
+    run(py, "-m", "pip", "uninstall", "-q", "-y", "iniconfig")
+    proc = tether("validate", "-p", py, "--lock", "requirements-dev.txt", "--format", "json", cwd=project)
+    assert [(r["name"], r["status"]) for r in json.loads(proc.stdout)["records"]] == [("iniconfig", "missing")]

@@ -283,6 +283,11 @@ class _Parser:
         constraint: bool,
         marker_ok: bool = True,
     ) -> None:
+        extras: frozenset[NormalizedName] = frozenset()
+        if url.endswith("]") and "[" in url and "://" not in url:
+            # A local path with extras, as pip takes it: `-e .[dev]`, `./pkg[a,b]`.
+            url, _, wanted = url[:-1].rpartition("[")
+            extras = frozenset(canonicalize_name(e.strip()) for e in wanted.split(",") if e.strip())
         source = source_from_url(url, base, editable=editable)
         name, version = name_from_url(url, source, number)
         if constraint or not marker_ok:
@@ -294,6 +299,7 @@ class _Parser:
                 name=name,
                 specifier=exact(version) if version else SpecifierSet(),
                 source=source,
+                extras=extras,
                 origin=f"{display}:{number}",
             )
         )
