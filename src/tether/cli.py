@@ -334,7 +334,8 @@ def _cmd_site_status(args: argparse.Namespace) -> int:
         lines.append(f"  last result: drifted ({plural(len(status.lines), 'finding')})")
         lines += [
             f"    {name}: {st} (installed {got or '-'}, expected {want or '-'})"
-            for name, st, got, want in status.lines
+            + (f"; {detail}" if detail else "")
+            for name, st, got, want, _, detail in status.lines
         ]
     else:
         lines.append("  last result: valid")

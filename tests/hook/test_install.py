@@ -246,3 +246,44 @@ def test_uninstall_checks_everything_before_removing_anything(tmp_path: Path, ma
     (site / f".{PTH_NAME}.12345.tmp").write_text("half")
     assert tether("site-uninstall", "-p", py).returncode == 0
     assert sorted(os.listdir(site)) == before
+
+
+def test_a_lock_reached_through_a_symlink_follows_the_link(tmp_path: Path, make_dist: MakeDist) -> None:
+    """Deploy tools lay releases out as current -> releases/N: switching the link is a
+    change of the lock."""
+    py, _, _ = make(tmp_path, make_dist)
+    releases = tmp_path / "releases"
+    for n, pins in ((1, "six==1.16.0\nidna==3.6\n"), (2, "six==1.16.0\nidna==3.7\n")):
+        (releases / str(n)).mkdir(parents=True)
+        (releases / str(n) / "requirements.txt").write_text(pins)
+    current = tmp_path / "current"
+    current.symlink_to(releases / "1")
+    assert tether("site-install", "-p", py, "--lock", current / "requirements.txt").returncode == 0
+    assert start(py) == (0, "ok\n", "")
+    current.unlink()
+    current.symlink_to(releases / "2")
+    code, out, err = start(py)
+    assert (code, out) == (0, "ok\n")
+    assert "idna" in err and "3.6 installed, locked 3.7" in err
+    proc = tether("site-status", "-p", py)
+    assert "drifted (1 finding)" in proc.stdout, proc.stderr
+    assert str(current / "requirements.txt") in proc.stdout
+
+
+def test_a_refresh_that_fails_is_said_at_each_start_and_in_the_status(
+    tmp_path: Path, make_dist: MakeDist
+) -> None:
+    import marshal
+
+    py, site, lock = make(tmp_path, make_dist)
+    assert tether("site-install", "-p", py, "--lock", lock).returncode == 0
+    state_file = site / "_tether_hook" / "state.marshal"
+    state = marshal.loads(state_file.read_bytes())
+    state["tether"] = [sys.executable, "-c", "import sys; sys.exit('tether crashed')"]
+    state_file.write_bytes(marshal.dumps(state))
+    lock.write_text("six==1.16.0\nidna==3.7\n")
+    for _ in range(2):
+        code, out, err = start(py)
+        assert (code, out) == (0, "ok\n")
+        assert "could not re-check this environment (tether failed: tether crashed)" in err
+    assert "last result: stale" in tether("site-status", "-p", py).stdout
