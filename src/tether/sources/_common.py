@@ -8,7 +8,6 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qs, unquote, urlsplit
 
 from packaging.markers import InvalidMarker, Marker
 from packaging.specifiers import SpecifierSet
@@ -184,6 +183,8 @@ def holds(marker: Marker, env: dict[str, str], *, key: str | None = None, line: 
 def source_from_git_reference(reference: str) -> Source:
     """A ``git+URL?rev=REV&subdirectory=DIR#COMMIT`` reference, as uv.lock and pixi.lock
     write one (the ``git+`` prefix is optional: uv.lock leaves it out)."""
+    from urllib.parse import parse_qs, urlsplit
+
     parts = urlsplit(reference.removeprefix("git+"))
     query = parse_qs(parts.query)
     revision = next((query[k][0] for k in ("rev", "tag", "branch") if k in query), None)
@@ -199,6 +200,8 @@ def source_from_git_reference(reference: str) -> Source:
 
 def path_from_file_url(url: str) -> str:
     """The local path a ``file:`` URL names (any other URL is returned as is)."""
+    from urllib.parse import unquote, urlsplit
+
     parts = urlsplit(url)
     if parts.scheme != "file":
         return url
@@ -243,6 +246,8 @@ def source_from_url(url: str, base: Path, *, editable: bool = False) -> Source:
 
     Relative paths are taken from *base* (the bound's directory), as uv does.
     """
+    from urllib.parse import urlsplit
+
     scheme = url.split("://", 1)[0] if "://" in url else ""
     if url.startswith(VCS_SCHEMES):
         vcs, _, rest = url.partition("+")
@@ -280,6 +285,8 @@ def name_from_url(url: str, source: Source, line: int | None) -> tuple[Normalize
 
     :raises DocumentError: when it cannot be told.
     """
+    from urllib.parse import unquote, urlsplit
+
     fragment = urlsplit(url).fragment
     for part in fragment.split("&"):
         key, _, value = part.partition("=")

@@ -13,7 +13,6 @@ comparison. Version 5 lists packages with ``kind``/``url``; 6 and 7 key them by
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from urllib.parse import unquote, urlsplit
 
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
@@ -51,6 +50,8 @@ def conda_subdir(markers: dict[str, str]) -> str:
 
 def _conda_name_version(url: str, key: str) -> tuple[str, str]:
     """Name and version from a conda file name, ``{name}-{version}-{build}.conda``."""
+    from urllib.parse import unquote, urlsplit
+
     filename = unquote(urlsplit(url).path).rsplit("/", 1)[-1]
     for suffix in (".conda", ".tar.bz2"):
         filename = filename.removesuffix(suffix)

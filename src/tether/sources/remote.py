@@ -29,7 +29,6 @@ import contextlib
 import math
 import os
 from typing import TYPE_CHECKING
-from urllib.parse import unquote, urlsplit
 
 from tether.errors import BoundError
 from tether.sources._files import MAX_BYTES
@@ -69,6 +68,8 @@ def fetch(
 
 
 def _from_http(url: str, workdir: Path, companions: Callable[[str], tuple[str, ...]], timeout: float) -> Path:
+    from urllib.parse import unquote, urlsplit
+
     from tether.sources._http import Missing, download
 
     name = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
@@ -87,6 +88,8 @@ def _from_http(url: str, workdir: Path, companions: Callable[[str], tuple[str, .
 
 def _parse_git(location: str) -> tuple[str, str, str]:
     """Split ``git+URL@REV#subdirectory=PATH`` into URL, REV and PATH."""
+    from urllib.parse import urlsplit
+
     spec, _, fragment = location[len("git+") :].partition("#")
     subdirectory = ""
     for part in fragment.split("&"):
