@@ -39,7 +39,7 @@ def test_files_written_idempotent_and_removed(tmp_path: Path, make_dist: MakeDis
     once = sorted(os.listdir(site))
     assert set(once) - set(before) == {PTH_NAME, START_NAME, "_tether_hook"}
     pth = (site / PTH_NAME).read_text(encoding="utf-8").splitlines()
-    assert len(pth) == 2 and pth[1].startswith("import sys; ") and pth[1].isascii()
+    assert len(pth) == 2 and pth[1].startswith("import sys") and pth[1].isascii()
     assert (site / START_NAME).read_text(encoding="utf-8").splitlines()[-1] == "_tether_hook.startup:run"
     assert tether("site-install", "-p", py, "--lock", lock).returncode == 0
     assert sorted(os.listdir(site)) == once
@@ -287,3 +287,27 @@ def test_a_refresh_that_fails_is_said_at_each_start_and_in_the_status(
         assert (code, out) == (0, "ok\n")
         assert "could not re-check this environment (tether failed: tether crashed)" in err
     assert "last result: stale" in tether("site-status", "-p", py).stdout
+
+
+def test_the_line_falls_back_to_the_import_system_on_another_python(
+    tmp_path: Path, make_dist: MakeDist
+) -> None:
+    """The .pth line holds the loader compiled by the target; a Python whose magic number
+    differs (an upgraded venv) takes the fallback, which still checks."""
+    import re
+
+    py, site, lock = make(tmp_path, make_dist)
+    assert tether("site-install", "-p", py, "--lock", lock).returncode == 0
+    pth = site / PTH_NAME
+    text = pth.read_text(encoding="utf-8")
+    assert "marshal.loads(" in text
+    # Normally the import system is not used (no listing of site-packages at each start).
+    assert start(py, "-c", "import sys; print('_tether_hook' in sys.modules)")[1] == "False\n"
+    pth.write_text(
+        re.sub(r"e\.MAGIC_NUMBER == b'[^']*'", "e.MAGIC_NUMBER == b'nope'", text), encoding="utf-8"
+    )
+    assert start(py) == (0, "ok\n", "")
+    make_dist(site, "stray", "1.0")
+    code, _, err = start(py)
+    assert code == 0 and "stray" in err and "Traceback" not in err
+    assert start(py, "-c", "import sys; print('_tether_hook' in sys.modules)")[1] == "True\n"

@@ -56,8 +56,8 @@ _MARK = "# written by tether site-install; removed by tether site-uninstall\n"
 _OURS = ("tether's runtime", "tether's start-up check")
 
 #: The ``.pth`` line's code: run the byte code of ``startup`` without the import system,
-#: or import it when that byte code is missing or from another Python; never raise. Kept
-#: short: it is compiled at every start.
+#: or import it when that byte code is missing or from another Python; never raise. The
+#: line holds it compiled by the target (see :func:`pth_line`), so no start compiles it.
 _LOADER = """\
 try:
     try:
@@ -72,6 +72,16 @@ try:
         sys.modules[m.__name__] = m
     except Exception:
         import _tether_hook.startup as m
+    m.run()
+except Exception as x:
+    sys.stderr and sys.stderr.write("tether: start-up check unavailable (%r); Python starts anyway\\n" % x)
+"""
+
+#: What the line runs instead when the Python it finds is not the one that compiled the
+#: loader (an upgraded venv): the import system, which compiles what it needs.
+_FALLBACK = """\
+try:
+    import _tether_hook.startup as m
     m.run()
 except Exception as x:
     sys.stderr and sys.stderr.write("tether: start-up check unavailable (%r); Python starts anyway\\n" % x)
@@ -106,12 +116,22 @@ DEFAULT_EXEMPT = (
 Mode = Literal["warn", "exit"]
 
 
-def pth_line(package: Path) -> str:
-    """The ``.pth`` line for the runtime copied to *package* (ASCII, one line)."""
-    # CPython may read a venv's .pth files twice: the second time stops at the `or`.
+def pth_line(package: Path, compiled: tuple[bytes, bytes] | None = None) -> str:
+    """The ``.pth`` line for the runtime copied to *package* (ASCII, one line).
+
+    With *compiled* (the target's ``MAGIC_NUMBER`` and the loader's code marshalled by
+    the target), the line executes that code: compiling the loader's source at every
+    start cost a quarter of the hook's time. The magic number guards it: another Python
+    takes the short fallback instead. CPython may read a venv's ``.pth`` files twice: the
+    second time stops at the ``or``.
+    """
+    scope = f"{{'sys': sys, 'D': {str(package)!a}}}"
+    if compiled is None:
+        return f"import sys; '_tether_hook.startup' in sys.modules or exec({_LOADER!a}, {scope})\n"
+    magic, code = compiled
     return (
-        f"import sys; '_tether_hook.startup' in sys.modules or "
-        f"exec({_LOADER!a}, {{'sys': sys, 'D': {str(package)!a}}})\n"
+        "import sys, marshal, _frozen_importlib_external as e; '_tether_hook.startup' in sys.modules or "
+        f"exec(marshal.loads({code!a}) if e.MAGIC_NUMBER == {magic!a} else {_FALLBACK!a}, {scope})\n"
     )
 
 
@@ -285,8 +305,10 @@ def _findings(checked: Checked) -> list[tuple[Any, ...]]:
     return [(r.name, r.status, r.installed, r.expected, r.sites, r.detail) for r in checked.report.records]
 
 
-def _precompile(python: str, package: Path) -> None:
-    """Compile the runtime with the target's own interpreter, as unchecked-hash ``.pyc``.
+def _precompile(python: str, package: Path) -> tuple[bytes, bytes] | None:
+    """Compile the runtime with the target's own interpreter, as unchecked-hash ``.pyc``,
+    and the ``.pth`` line's loader; return the target's magic number and the loader's
+    marshalled code (``None`` if that failed: the line then holds the loader's source).
 
     The ``.pth`` line loads ``startup``'s byte code directly; the others are imported
     only when something changed. Unchecked-hash byte code loads without a source stat,
@@ -296,14 +318,24 @@ def _precompile(python: str, package: Path) -> None:
     import subprocess
 
     code = (
-        "import py_compile, sys\n"
-        "for f in sys.argv[1:]:\n"
+        "import marshal, py_compile, sys, _frozen_importlib_external as e\n"
+        "for f in sys.argv[2:]:\n"
         "    py_compile.compile(f, doraise=True,"
         " invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)\n"
+        "loader = marshal.dumps(compile(sys.argv[1], '<tether loader>', 'exec'))\n"
+        "sys.stdout.write(e.MAGIC_NUMBER.hex() + ' ' + loader.hex())\n"
     )
     files = sorted(str(p) for p in package.glob("*.py"))
-    with contextlib.suppress(OSError, subprocess.SubprocessError):
-        subprocess.run([python, "-I", "-S", "-c", code, *files], capture_output=True, check=False, timeout=60)
+    try:
+        proc = subprocess.run(
+            [python, "-I", "-S", "-c", code, _LOADER, *files], capture_output=True, check=False, timeout=60
+        )
+        magic, _, loader = proc.stdout.decode("ascii").strip().partition(" ")
+        if proc.returncode == 0 and magic and loader:
+            return bytes.fromhex(magic), bytes.fromhex(loader)
+    except (OSError, subprocess.SubprocessError, UnicodeDecodeError, ValueError):
+        pass
+    return None
 
 
 def _copy_runtime(package: Path) -> None:
@@ -384,11 +416,11 @@ def install(
     try:
         paths.site.mkdir(parents=True, exist_ok=True)
         _copy_runtime(paths.package)
-        _precompile(checked.target.executable, paths.package)
+        compiled = _precompile(checked.target.executable, paths.package)
         # The stamp is taken after our own writes, the .pth last of all: the check is
         # live only once everything it needs is in place.
         _write(paths.start, (_MARK + START_LINE).encode())
-        _write(paths.pth, (_MARK + pth_line(paths.package)).encode())
+        _write(paths.pth, (_MARK + pth_line(paths.package, compiled)).encode())
         state["stamps"] = startup.now(state)
         _write(paths.state, marshal.dumps(dict(state), 2))
         _write(paths.clean, marshal.dumps(startup.clean_part(state), 2))
