@@ -168,4 +168,6 @@ def test_pip_install_r_of_the_editable_project_with_an_extra(make_venv: MakeVenv
     # The extra is followed: what it requires must be there.
     run(py, "-m", "pip", "uninstall", "-q", "-y", "iniconfig")
     proc = tether("validate", "-p", py, "--lock", "requirements-dev.txt", "--format", "json", cwd=project)
-    assert [(r["name"], r["status"]) for r in json.loads(proc.stdout)["records"]] == [("iniconfig", "missing")]
+    assert [(r["name"], r["status"]) for r in json.loads(proc.stdout)["records"]] == [
+        ("iniconfig", "missing")
+    ]

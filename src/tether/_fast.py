@@ -49,6 +49,7 @@ def remember(argv: Sequence[str], checked: Checked, output: str) -> None:
         "bound": checked.bound.path,
         "bound_format": checked.bound.format,
         "repair": checked.bound.repair,
+        "repair_strays": checked.bound.repair_strays,
         "notes": list(checked.bound.notes),
         "output": output,
     }
@@ -64,7 +65,7 @@ def validate(argv: Sequence[str]) -> tuple[str, str, int] | None:
     value: dict[str, Any] = entry[0]
     stamps = entry[1]
     from tether.report import Report, record_from_finding
-    from tether.runtime.compare import compare, settled
+    from tether.runtime.compare import compare, repair_command, settled
     from tether.runtime.scan import scan, scan_conda
 
     sites = value["sites"]
@@ -81,7 +82,7 @@ def validate(argv: Sequence[str]) -> tuple[str, str, int] | None:
         python=value["python"],
         installed=len({d.name for d in dists}),
         records=tuple(record_from_finding(f) for f in findings),
-        repair=value["repair"],
+        repair=repair_command(value["repair"], value.get("repair_strays", ""), findings),
     )
     out = render(report, value["output"])
     err = "".join(f"tether: note: {note}\n" for note in value["notes"])

@@ -55,7 +55,7 @@ def check(options: CheckOptions) -> Checked:
     """
     from tether import _cache
     from tether.report import Report
-    from tether.runtime.compare import certain, settled
+    from tether.runtime.compare import certain, repair_command, settled
     from tether.target import begin_query
 
     pending = begin_query(options.python, use_cache=options.use_cache)
@@ -68,20 +68,21 @@ def check(options: CheckOptions) -> Checked:
         [*target.sites, target.executable, os.path.join(target.prefix, "pyvenv.cfg")]
     )
     bound, expect, installed, records, bound_stamps = _read_and_judge(options, target)
+    findings = [_finding(r) for r in records]
     report = Report(
         bound=bound.path,
         bound_format=bound.format,
         python=target.executable,
         installed=len({d.name for d in installed.dists}),
         records=records,
-        repair=bound.repair,
+        repair=repair_command(bound.repair, bound.repair_strays, findings),
         inventory=installed,
     )
     return Checked(
         target=target,
         bound=bound,
         expect=expect,
-        certain=certain(expect) and settled(expect, [_finding(r) for r in records]),
+        certain=certain(expect) and settled(expect, findings),
         installed=installed,
         report=report,
         stamps=env_stamps + bound_stamps,

@@ -127,8 +127,14 @@ class Bound:
     #: pyproject; the seed packages ``pip freeze`` and ``pip-compile`` leave out of their
     #: files (setuptools, wheel) or that virtualenv seeds where poetry and pipenv sync.
     allowed: frozenset[NormalizedName] = frozenset()
-    #: The command that brings the environment back in line with this bound.
+    #: The command that brings the environment back in line with this bound, run in the
+    #: bound's directory; it names this target's interpreter where the tool takes one.
     repair: str = ""
+    #: The command that removes packages the bound does not name, where :attr:`repair`
+    #: leaves them installed (``pip install -r``, ``pipenv sync``), ``{names}`` standing
+    #: for them; empty when :attr:`repair` removes them itself. Reports print both
+    #: together (:func:`tether.runtime.compare.repair_command`).
+    repair_strays: str = ""
     #: Every local file the bound was read from (nested and companion files included),
     #: and every companion it looked for and did not find: creating one is a change.
     files: tuple[str, ...] = ()

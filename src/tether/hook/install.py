@@ -294,6 +294,7 @@ def _build_state(
         "exit_code": exit_code,
         "exempt": sorted(set(exempt)),
         "repair": bound.repair,
+        "repair_strays": bound.repair_strays,
         "tether": [sys.executable, "-m", "tether"],
         "options": options,
         "lines": _findings(checked),

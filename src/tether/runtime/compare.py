@@ -47,10 +47,41 @@ if TYPE_CHECKING:
     Finding = Tuple[str, str, Optional[str], Optional[str], Tuple[str, ...], str]
     Contains = Callable[[str, str], bool]
 
-__all__ = ["STATUSES", "certain", "compare", "settled"]
+__all__ = ["STATUSES", "certain", "compare", "repair_command", "settled"]
 
 #: Every status a finding can have, in the order reports list them.
 STATUSES = ("missing", "mismatch", "unexpected", "duplicate", "shadowed", "invalid", "leftover")
+
+
+#: The characters ``shlex.quote`` leaves unquoted (``[\w@%+=:,./-]``, ASCII).
+_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-")
+
+
+def _quote(text: "str") -> "str":
+    """*text* as one shell word, exactly as ``shlex.quote`` gives it (without importing
+    ``shlex`` and the ``re`` it pulls in, at a start that drifted)."""
+    if text and all(c in _SAFE for c in text):
+        return text
+    return "'" + text.replace("'", "'\"'\"'") + "'"
+
+
+def repair_command(repair: "str", strays: "str", findings: "Sequence[Finding]") -> "str":
+    """The command that repairs what *findings* found, as ``tether validate`` and the
+    start-up check print it.
+
+    *repair* installs what the bound names (a bound's ``repair``); *strays* removes what
+    it does not name, where *repair* leaves that installed (``pipenv clean``, or ``pip
+    uninstall -y {names}``, ``{names}`` standing for the unexpected packages,
+    shell-quoted). *strays* is added only for ``unexpected`` findings, and alone when
+    they are all there is.
+    """
+    names = list(dict.fromkeys(f[0] for f in findings if f[1] == "unexpected"))
+    if not strays or not names:
+        return repair
+    remove = strays.replace("{names}", " ".join(_quote(name) for name in names))
+    if not repair or all(f[1] == "unexpected" for f in findings):
+        return remove
+    return "{} && {}".format(repair, remove)
 
 
 def certain(expect: "Dict[str, Any]") -> "bool":

@@ -313,7 +313,8 @@ def report(state: "Dict[str, Any]", lines: "Sequence[Any]") -> "str":
     out = ["tether: {} has drifted from {}:\n".format(show(state["prefix"]), show(state["lock"]))]
     out.extend("  {}  {}\n".format(line[0].ljust(width), show(_line(line))) for line in lines)
     where = "  (in {})".format(show(state["where"])) if state["where"] else ""
-    out.append("  fix: {}{}\n".format(state["repair"] or "re-sync the environment", where))
+    fix = _compare.repair_command(state["repair"], state.get("repair_strays") or "", lines)
+    out.append("  fix: {}{}\n".format(show(fix or "re-sync the environment"), where))
     out.append("  skip this check once: {}=1\n".format(SKIP_VAR))
     return "".join(out)
 

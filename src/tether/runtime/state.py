@@ -50,7 +50,11 @@ if TYPE_CHECKING:
         mode: str
         exit_code: int
         exempt: List[str]
+        #: The bound's repair command and the command that removes strays, which
+        #: :func:`.compare.repair_command` joins for the findings (``repair_strays`` is
+        #: absent from the state of an older tether: read with a default).
         repair: str
+        repair_strays: str
         #: How to run the tether that installed the hook: ``[python, "-m", "tether"]``.
         tether: List[str]
         options: Options

@@ -13,6 +13,7 @@ with ``direct_url.json``. ``_meta.pipfile-spec`` 6 is read; another is refused.
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ from packaging.utils import canonicalize_name
 
 from tether.errors import DocumentError
 from tether.models import Bound, Expectation, Source
+from tether.sources import _repair
 from tether.sources._access import JSON, Table
 from tether.sources._common import SEEDED, TOO_DEEP, marker_holds
 from tether.sources._files import realpath
@@ -140,13 +142,20 @@ class PipfileLockReader:
             flags.append("--dev")
         others = [c for c in chosen if c not in {"default", "develop"}]
         if others or selection.only_groups:
-            flags.append(f"--categories {','.join(chosen)}")
+            flags.append(f"--categories {shlex.quote(','.join(chosen))}")
+        env_var = _repair.in_environment("VIRTUAL_ENV", target, path.parent)
+        # pipenv sync leaves what the lock does not name; pipenv clean removes it, but
+        # keeps whatever any category of the lock names, chosen or not: where an unchosen
+        # category lists packages, the target's pip removes the strays by name.
+        unchosen = [k for k, v in data.data.items() if k != "_meta" and k not in chosen and v]
+        strays = _repair.pip_uninstall(target) if unchosen else env_var + "pipenv clean"
         return Bound(
             path=display,
             format=self.format,
             expectations=tuple(expectations.values()),
             follow="none",
             allowed=SEEDED,
-            repair=" ".join(["pipenv sync", *flags]),
+            repair=env_var + " ".join(["pipenv sync", *flags]),
+            repair_strays=strays,
             files=(str(path),),
         )

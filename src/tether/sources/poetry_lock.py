@@ -39,6 +39,7 @@ from packaging.version import Version
 
 from tether.errors import DocumentError
 from tether.models import Bound, Expectation, Source
+from tether.sources import _repair
 from tether.sources._access import Table
 from tether.sources._common import (
     SEEDED,
@@ -377,6 +378,19 @@ def _declared_extras(pyproject: Table) -> dict[NormalizedName, set[NormalizedNam
     return extras
 
 
+def _flags(selection: Selection, chosen: set[str]) -> list[str]:
+    """``poetry sync``'s options for what *selection* chose."""
+    if selection.only_groups or selection.no_default_groups:
+        # poetry ignores --with and --without beside --only.
+        flags = [f"--only {shlex.quote(g)}" for g in sorted(chosen)]
+    else:
+        flags = [f"--with {shlex.quote(g)}" for g in selection.groups]
+        flags += [f"--without {shlex.quote(g)}" for g in selection.without_groups]
+    flags += [f"--extras {shlex.quote(e)}" for e in selection.extras]
+    flags += ["--all-extras"] if selection.all_extras else []
+    return flags
+
+
 class PoetryLockReader:
     """``poetry.lock`` (lock versions 1.1, 2.0 and 2.1)."""
 
@@ -451,18 +465,13 @@ class PoetryLockReader:
                     origin=shown,
                 )
             )
-        flags = [f"--with {shlex.quote(g)}" for g in selection.groups]
-        flags += [f"--only {shlex.quote(g)}" for g in selection.only_groups]
-        flags += [f"--without {shlex.quote(g)}" for g in selection.without_groups]
-        flags += [f"--extras {shlex.quote(e)}" for e in selection.extras]
-        flags += ["--all-extras"] if selection.all_extras else []
         return Bound(
             path=display,
             format=self.format,
             expectations=tuple(expectations),
             follow="none",
             allowed=SEEDED,
-            repair=" ".join(["poetry sync", *flags]),
+            repair=_repair.poetry_sync(target, path.parent, _flags(selection, chosen)),
             files=(str(path), str(pyproject_path)),
         )
 

@@ -35,6 +35,7 @@ from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel
 
 from tether.errors import DocumentError
 from tether.models import Bound, Expectation, Source
+from tether.sources import _repair
 from tether.sources._common import exact, load_toml
 
 if TYPE_CHECKING:
@@ -143,11 +144,15 @@ class PylockReader:
                 )
         except PylockSelectError as e:
             raise DocumentError(f"cannot install it on {target.executable}: {e}") from e
+        # uv installs a pylock.toml's default groups unless groups are named; what
+        # --no-default-groups leaves (no group at all) it cannot be asked for.
+        flags = ["--all-extras"] if selection.all_extras else [f"--extra {shlex.quote(e)}" for e in extras]
+        flags += [f"--group {shlex.quote(g)}" for g in groups or ()]
         return Bound(
             path=display,
             format=self.format,
             expectations=tuple(expectations),
             follow="none",
-            repair=f"uv pip sync {shlex.quote(display)}",
+            repair=" ".join(["uv pip sync --python", _repair.python(target), *flags, shlex.quote(display)]),
             files=(str(path),),
         )

@@ -9,6 +9,8 @@ asked for with ``--group`` (pip's behaviour; uv's ``dev`` default belongs to uv.
 
 from __future__ import annotations
 
+import os
+import shlex
 from typing import TYPE_CHECKING
 
 from packaging.dependency_groups import (
@@ -23,8 +25,11 @@ from packaging.utils import NormalizedName, canonicalize_name
 
 from tether.errors import DocumentError
 from tether.models import Bound, Expectation
+from tether.sources import _repair
 from tether.sources._access import Table
 from tether.sources._common import expectation_from_requirement, holds, load_toml
+from tether.sources._files import exists
+from tether.sources.remote import is_remote
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -148,12 +153,44 @@ class PyprojectReader:
             expectations.append(
                 expectation_from_requirement(req, origin=f"{display}: {key}", base=path.parent)
             )
+        repair, strays = _repairs(path, display, target, selection, sorted(by_extra))
         return Bound(
             path=display,
             format=self.format,
             expectations=tuple(expectations),
             follow="check",
             allowed=frozenset({name}) if name else frozenset(),
-            repair="pip install -e .",
+            repair=repair,
+            repair_strays=strays,
             files=(str(path),),
         )
+
+
+def _repairs(
+    path: Path, display: str, target: Target, selection: Selection, all_extras: list[str]
+) -> tuple[str, str]:
+    """The repair and strays commands for a project: its lock's sync when it has one
+    (which installs exactly what the lock selects for the project's dependencies, extras
+    and groups, and removes the rest), else pip's install of the project and uninstall of
+    the rest. uv and poetry install their own default groups (uv's ``dev``, poetry's
+    non-optional groups), which a pyproject bound does not select: they are turned off."""
+    extras = all_extras if selection.all_extras else list(selection.extras)
+    if exists(path.parent / "uv.lock"):
+        flags = ["--all-extras"] if selection.all_extras else [f"--extra {shlex.quote(e)}" for e in extras]
+        if selection.only_groups:
+            flags += [f"--only-group {shlex.quote(g)}" for g in selection.only_groups]
+        else:
+            flags += ["--no-default-groups", *(f"--group {shlex.quote(g)}" for g in selection.groups)]
+        return _repair.uv_sync(target, path.parent, flags), ""
+    if exists(path.parent / "poetry.lock"):
+        groups = selection.only_groups or ("main", *selection.groups)
+        flags = [f"--only {shlex.quote(g)}" for g in groups]
+        flags += ["--all-extras"] if selection.all_extras else [f"--extras {shlex.quote(e)}" for e in extras]
+        return _repair.poetry_sync(target, path.parent, flags), ""
+    # The project as the bound was named (relative to where it is run).
+    manifest = "pyproject.toml" if is_remote(display) else display
+    project = (os.path.dirname(manifest) or ".") + (f"[{','.join(extras)}]" if extras else "")
+    args = [] if selection.only_groups else ["-e", shlex.quote(project)]
+    # pip 25.1+: --group [PATH:]NAME, PATH naming the pyproject.toml.
+    args += [f"--group {shlex.quote(f'{manifest}:{g}')}" for g in (*selection.groups, *selection.only_groups)]
+    return _repair.pip(target, "install", *args), _repair.pip_uninstall(target)

@@ -34,6 +34,7 @@ from packaging.version import Version
 
 from tether.errors import DocumentError
 from tether.models import Bound, Expectation, Source
+from tether.sources import _repair
 from tether.sources._common import (
     beside,
     exact,
@@ -233,6 +234,7 @@ class UvLockReader:
         flags += ["--all-extras"] if selection.all_extras else []
         flags += [f"--group {shlex.quote(g)}" for g in selection.groups]
         flags += [f"--only-group {shlex.quote(g)}" for g in selection.only_groups]
+        flags += [f"--no-group {shlex.quote(g)}" for g in selection.without_groups]
         flags += ["--no-default-groups"] if selection.no_default_groups else []
         flags += ["--all-packages"] if selection.all_packages else []
         return Bound(
@@ -240,7 +242,7 @@ class UvLockReader:
             format=self.format,
             expectations=tuple(expectations),
             follow="none",
-            repair=" ".join(["uv sync", *flags]),
+            repair=_repair.uv_sync(target, path.parent, flags),
             # The pyproject.toml even when absent: creating one changes the default groups.
             files=(str(path), str(pyproject)),
             notes=tuple(notes),
