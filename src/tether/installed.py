@@ -60,9 +60,10 @@ def scan(sites: Iterable[str], *, with_requires: bool = False) -> Installed:
     requires: dict[str, tuple[Requirement, ...]] = {}
     if with_requires:
         for dist in dists:
-            requires[dist.path], problem = read_requires(dist)
-            if problem is not None and dist.problem is None:
-                dist.problem = problem
+            # A Requires-Dist that does not parse cannot be followed and is left out, but
+            # does not make the distribution invalid: the start-up hook, which never reads
+            # Requires-Dist, could not say the same, and pip installs such packages.
+            requires[dist.path], _ = read_requires(dist)
     return Installed(sites=sites, dists=tuple(dists), leftovers=tuple(leftovers), requires=requires)
 
 

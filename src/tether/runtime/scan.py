@@ -133,12 +133,13 @@ def _read_egg_link(site: "str", entry: "str") -> "Optional[Dist]":
     except OSError:
         return None
     if not target or not target[0].strip():
-        return None
+        name = canonical(entry[: -len(".egg-link")])
+        return Dist(name, "", site, link, problem="names no project directory")
     project = os.path.normpath(os.path.join(site, target[0].strip()))
     want = canonical(entry[: -len(".egg-link")])
     try:
         infos = sorted(e for e in os.listdir(project) if e.endswith(".egg-info"))
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL in the path
         return Dist(want, "", site, link, problem="its project {} is gone".format(project))
     for info in infos:
         if canonical(info[: -len(".egg-info")].partition("-")[0]) == want:
