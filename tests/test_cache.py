@@ -144,3 +144,21 @@ def test_an_edited_tether_does_not_answer_from_the_cache(venv: Path, tmp_path: P
         assert capsys.readouterr().out.startswith("valid:")
     finally:
         os.utime(module, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
+def test_a_command_line_seen_before_needs_no_argparse_after_a_bound_change(
+    venv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tether.cli
+
+    argv = doctored(venv, tmp_path, monkeypatch)
+    lock = Path(argv[-1])
+    lock.write_text("six==1.16.0\nidna==3.6\n")
+
+    def no_parser() -> None:
+        raise AssertionError("argparse was built")
+
+    monkeypatch.setattr(tether.cli, "build_parser", no_parser)
+    capsys.readouterr()
+    assert main(argv) == 1
+    assert "idna" in capsys.readouterr().out

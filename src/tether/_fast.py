@@ -27,16 +27,20 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import Any
 
-    from tether.check import Checked
+    from tether.check import Checked, CheckOptions
     from tether.report import Report
+    from tether.runtime.state import Options
 
-__all__ = ["remember", "validate"]
+__all__ = ["options", "remember", "validate"]
 
 _KIND = "fast"
+_OPTIONS = "argv"
 
 
-def remember(argv: Sequence[str], checked: Checked, output: str) -> None:
-    """Keep what :func:`validate` needs to answer *argv* again after an environment change."""
+def remember(argv: Sequence[str], checked: Checked, output: str, options: CheckOptions) -> None:
+    """Keep what :func:`validate` needs to answer *argv* again after an environment change,
+    and what *argv* means (:func:`options`)."""
+    _cache.put(_OPTIONS, _cache.key(argv), [], (options.to_dict(), output))
     if not checked.certain:
         return
     target = checked.target
@@ -55,6 +59,16 @@ def remember(argv: Sequence[str], checked: Checked, output: str) -> None:
     }
     stamps = [item for item in checked.stamps if item[0] not in sites]
     _cache.put(_KIND, _cache.key(argv), stamps, value)
+
+
+def options(argv: Sequence[str]) -> tuple[Options, str] | None:
+    """What *argv* was parsed into, the last time it was (its options and output format):
+    a command line means the same as long as the key of :func:`tether._cache.key` holds
+    (tether's code included), so its next run needs no ``argparse``."""
+    value = _cache.get(_OPTIONS, _cache.key(argv))
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], dict):
+        return value
+    return None
 
 
 def validate(argv: Sequence[str]) -> tuple[str, str, int] | None:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from tether.models import Bound, Installed
     from tether.report import Record, Report
+    from tether.runtime.state import Options
     from tether.sources.interface import Selection
     from tether.target import Target
 
@@ -29,6 +30,54 @@ class CheckOptions:
     use_cache: bool = True
     #: Seconds allowed for each network or git operation of a remote bound.
     timeout: float = 30.0
+
+    def to_dict(self) -> Options:
+        """These options as plain data (``marshal``-able), for :meth:`from_dict`: the
+        start-up check's state and the remembered command lines of :mod:`tether._fast`."""
+        from tether.sources.interface import Selection
+
+        selection = self.selection or Selection()
+        return {
+            "python": self.python,
+            "lock": self.lock,
+            "extras": list(selection.extras),
+            "all_extras": selection.all_extras,
+            "groups": list(selection.groups),
+            "only_groups": list(selection.only_groups),
+            "without_groups": list(selection.without_groups),
+            "no_default_groups": selection.no_default_groups,
+            "environment": selection.environment,
+            "all_packages": selection.all_packages,
+            "superset": self.superset,
+            "subset": self.subset,
+            "ignore": sorted(self.ignore),
+            "timeout": self.timeout,
+        }
+
+    @classmethod
+    def from_dict(cls, stored: Options, /) -> CheckOptions:
+        """The options :meth:`to_dict` gave."""
+        from tether.sources.interface import Selection
+
+        selection = Selection(
+            extras=tuple(stored["extras"]),
+            all_extras=stored["all_extras"],
+            groups=tuple(stored["groups"]),
+            only_groups=tuple(stored["only_groups"]),
+            without_groups=tuple(stored["without_groups"]),
+            no_default_groups=stored["no_default_groups"],
+            environment=stored["environment"],
+            all_packages=stored["all_packages"],
+        )
+        return cls(
+            python=stored["python"],
+            lock=stored["lock"],
+            selection=selection,
+            superset=stored["superset"],
+            subset=stored["subset"],
+            ignore=frozenset(stored["ignore"]),
+            timeout=stored["timeout"],
+        )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -256,22 +256,27 @@ def _check_options(args: argparse.Namespace) -> CheckOptions:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    return _validate(_check_options(args), args.format, args.argv)
+
+
+def _validate(options: CheckOptions, output: str, argv: Sequence[str] | None) -> int:
+    """One validation, printed; remembered for *argv* unless it is ``None``."""
     from tether._fast import render
     from tether.check import check
 
-    checked = check(_check_options(args))
+    checked = check(options)
     err = "".join(f"tether: note: {note}\n" for note in checked.bound.notes)
     sys.stderr.write(err)
-    out = render(checked.report, args.format)
+    out = render(checked.report, output)
     code = EXIT_VALID if checked.report.valid else EXIT_DRIFT
     sys.stdout.write(out)
     from tether.sources.remote import is_remote
 
-    if args.argv is not None and not is_remote(checked.bound.path):
+    if argv is not None and not is_remote(checked.bound.path):
         from tether import _cache, _fast
 
-        _cache.store(args.argv, checked.stamps, out, err, code)
-        _fast.remember(args.argv, checked, args.format)
+        _cache.store(argv, checked.stamps, out, err, code)
+        _fast.remember(argv, checked, output, options)
     return code
 
 
@@ -361,6 +366,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             from tether import _fast
 
             hit = _fast.validate(argv)
+            remembered = _fast.options(argv) if hit is None else None
+            if remembered is not None:
+                # A command line seen before whose bound changed: its options without argparse.
+                from tether.check import CheckOptions
+
+                try:
+                    return _validate(CheckOptions.from_dict(remembered[0]), remembered[1], argv)
+                except TetherError as e:
+                    sys.stderr.write(f"tether: error: {e}\n")
+                    return EXIT_ERROR
         if hit is not None:
             sys.stderr.write(hit[1])
             sys.stdout.write(hit[0])

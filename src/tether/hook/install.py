@@ -223,54 +223,6 @@ def _write(path: Path, data: bytes) -> None:
         raise
 
 
-def _options(options: CheckOptions, *, python: str, lock: str) -> Options:
-    from tether.sources.interface import Selection
-
-    selection = options.selection or Selection()
-    return {
-        "python": python,
-        "lock": lock,
-        "extras": list(selection.extras),
-        "all_extras": selection.all_extras,
-        "groups": list(selection.groups),
-        "only_groups": list(selection.only_groups),
-        "without_groups": list(selection.without_groups),
-        "no_default_groups": selection.no_default_groups,
-        "environment": selection.environment,
-        "all_packages": selection.all_packages,
-        "superset": options.superset,
-        "subset": options.subset,
-        "ignore": sorted(options.ignore),
-        "timeout": options.timeout,
-    }
-
-
-def options_from_state(stored: Options) -> CheckOptions:
-    """The check options a state was installed with."""
-    from tether.check import CheckOptions
-    from tether.sources.interface import Selection
-
-    selection = Selection(
-        extras=tuple(stored["extras"]),
-        all_extras=stored["all_extras"],
-        groups=tuple(stored["groups"]),
-        only_groups=tuple(stored["only_groups"]),
-        without_groups=tuple(stored["without_groups"]),
-        no_default_groups=stored["no_default_groups"],
-        environment=stored["environment"],
-        all_packages=stored["all_packages"],
-    )
-    return CheckOptions(
-        python=stored["python"],
-        lock=stored["lock"],
-        selection=selection,
-        superset=stored["superset"],
-        subset=stored["subset"],
-        ignore=frozenset(stored["ignore"]),
-        timeout=stored["timeout"],
-    )
-
-
 def _build_state(
     checked: Checked, options: Options, *, mode: Mode, exit_code: int, exempt: Sequence[str]
 ) -> State:
@@ -411,9 +363,7 @@ def install(
     paths = hook_paths(checked.target.purelib)
     if not force:
         _check_foreign(paths)
-    state = _build_state(
-        checked, _options(options, python=python, lock=lock), mode=mode, exit_code=exit_code, exempt=exempt
-    )
+    state = _build_state(checked, options.to_dict(), mode=mode, exit_code=exit_code, exempt=exempt)
     try:
         paths.site.mkdir(parents=True, exist_ok=True)
         _copy_runtime(paths.package)
@@ -449,9 +399,11 @@ def refresh(state_path: str) -> Checked:
     :raises HookError: when the state cannot be read or written.
     :raises TetherError: when the target or the bound cannot be read.
     """
+    from tether.check import CheckOptions
+
     state = _load_state(Path(state_path))
     checked, _ = install(
-        options_from_state(state["options"]),
+        CheckOptions.from_dict(state["options"]),
         mode="exit" if state["mode"] == "exit" else "warn",
         exit_code=state["exit_code"],
         exempt=state["exempt"],

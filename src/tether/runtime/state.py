@@ -13,8 +13,8 @@ if TYPE_CHECKING:
     class Options(TypedDict):
         """What ``site-refresh`` re-runs the check with (every path absolute)."""
 
-        python: str
-        lock: str
+        python: Optional[str]
+        lock: Optional[str]
         extras: List[str]
         all_extras: bool
         groups: List[str]
