@@ -8,7 +8,7 @@ from packaging.utils import canonicalize_name
 
 from tests.conftest import MakeDist
 from tether.installed import scan
-from tether.models import Bound, Expectation, Follow, Source
+from tether.models import Bound, Expectation, Source
 from tether.validate import validate
 
 ENV = {
@@ -30,8 +30,8 @@ def exp(name: str, spec: str = "", source: Source | None = None) -> Expectation:
     return Expectation(name=canonicalize_name(name), specifier=SpecifierSet(spec), source=source)
 
 
-def bound(*exps: Expectation, follow: Follow = "none") -> Bound:
-    return Bound(path="lock", format="test", expectations=exps, follow=follow)
+def bound(*exps: Expectation, follows: bool = False) -> Bound:
+    return Bound(path="lock", format="test", expectations=exps, follows=follows)
 
 
 def statuses(records) -> set[tuple[str, str]]:
@@ -76,15 +76,15 @@ def test_superset_subset_ignore(site: Path) -> None:
     assert ("pip", "mismatch") in statuses(validate(with_pip, installed, environment=ENV))
 
 
-def test_follow_allow_and_check(site: Path, make_dist: MakeDist) -> None:
+def test_requirements_are_followed(site: Path, make_dist: MakeDist) -> None:
     installed = scan([str(site)], with_requires=True)
     # Pins that leave transitive dependencies out: what requests requires may be present,
     # and must be (`pip install -r` installs it; without it `import requests` fails).
-    pinned = bound(exp("requests", "==2.31.0"), exp("six", "==1.16.0"), follow="allow")
+    pinned = bound(exp("requests", "==2.31.0"), exp("six", "==1.16.0"), follows=True)
     assert statuses(validate(pinned, installed, environment=ENV)) == {("certifi", "missing")}
     # Ranges: what requests requires must be present, as pip check says.
     assert statuses(
-        validate(bound(exp("requests", ">=2"), exp("six"), follow="check"), installed, environment=ENV)
+        validate(bound(exp("requests", ">=2"), exp("six"), follows=True), installed, environment=ENV)
     ) == {("certifi", "missing")}
     # An extra pulls its own requirements in.
     socks = Expectation(
@@ -93,7 +93,7 @@ def test_follow_allow_and_check(site: Path, make_dist: MakeDist) -> None:
         extras=frozenset({canonicalize_name("socks")}),
     )
     assert ("pysocks", "missing") in statuses(
-        validate(bound(socks, follow="check"), installed, environment=ENV)
+        validate(bound(socks, follows=True), installed, environment=ENV)
     )
 
 

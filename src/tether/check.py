@@ -177,7 +177,7 @@ def _read_and_judge(
     bound_stamps += _cache.environ_stamps(bound.environ)
     if options.lock is not None and not is_remote(options.lock) and is_volatile(options.lock):
         bound_stamps.append(_cache.VOLATILE)
-    installed = scan(target.sites, with_requires=bound.follow != "none")
+    installed = scan(target.sites, with_requires=bound.follows)
     if bound.conda:
         from dataclasses import replace
 

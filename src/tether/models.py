@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 __all__ = [
     "Bound",
     "Expectation",
-    "Follow",
     "Installed",
     "Source",
     "SourceKind",
@@ -28,7 +27,6 @@ __all__ = [
 ]
 
 SourceKind = Literal["index", "url", "vcs", "directory"]
-Follow = Literal["none", "allow", "check"]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -117,12 +115,11 @@ class Bound:
     #: The format name: ``requirements``, ``pyproject``, ``pylock``, ``uv.lock``, ...
     format: str
     expectations: tuple[Expectation, ...]
-    #: How far installed ``Requires-Dist`` metadata is followed from what the bound names:
-    #: ``none`` for a lock that lists every package to install; ``allow`` for a list of
-    #: pins that may leave transitive dependencies out (``pip install -r`` installs them):
-    #: what the pins require may be present; ``check`` for ranges (a pyproject): what
-    #: they require must be present and satisfy the requirement, as ``pip check`` says.
-    follow: Follow
+    #: Whether installed ``Requires-Dist`` is followed from what the bound names: false for
+    #: a lock, which lists every package to install; true for a requirements file or a
+    #: pyproject, whose entries ``pip install`` completes with what they require (which
+    #: must then be present and satisfy the requirement, as ``pip check`` says).
+    follows: bool = False
     #: Packages that may be present without being listed: the project itself, for a
     #: pyproject; the seed packages ``pip freeze`` and ``pip-compile`` leave out of their
     #: files (setuptools, wheel) or that virtualenv seeds where poetry and pipenv sync.

@@ -164,10 +164,10 @@ def expectation_for(
     ignore: Collection[str] = (),
 ) -> dict[str, Any]:
     """Compile *bound* for one target; *installed* (with ``Requires-Dist``) widens it for
-    bounds that follow it (:attr:`Bound.follow`) and may be ``None`` for the others."""
+    bounds that follow it (:attr:`Bound.follows`) and may be ``None`` for the others."""
     expected = merged(bound.expectations)
     followed: dict[str, Any] = {}
-    if installed is not None and bound.follow != "none":
+    if installed is not None and bound.follows:
         expected = expand_closure(expected, installed, environment)
         followed = _followed(expected, installed)
     expect = compile_expectation(
@@ -178,7 +178,7 @@ def expectation_for(
         superset=superset,
         subset=subset,
     )
-    expect["follows"] = bound.follow != "none"
+    expect["follows"] = bound.follows
     expect["followed"] = followed
     return expect
 
@@ -223,7 +223,7 @@ def validate(
     """Return every way *installed* differs from *bound*; an empty tuple means valid.
 
     :param environment: the target's marker environment, used to follow ``Requires-Dist``
-        (read into *installed*) when the bound asks for it (:attr:`Bound.follow`).
+        (read into *installed*) when the bound asks for it (:attr:`Bound.follows`).
     :param superset: packages the bound does not name are allowed.
     :param subset: packages the bound names may be absent.
     :param ignore: names neither checked nor reported.

@@ -28,7 +28,7 @@ def test_sources_and_markers() -> None:
     assert directory is not None and directory.editable
     assert directory.url == str(data_file("pylock") / "src" / "from-dir")
     assert str(by_name["from-dir"].specifier) == ""
-    assert bound.follow == "none"
+    assert not bound.follows
 
 
 def test_extras_and_groups() -> None:

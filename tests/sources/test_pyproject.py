@@ -20,7 +20,7 @@ def names(bound) -> list[str]:
 def test_dependencies_for_the_target() -> None:
     bound = read("pyproject.groups.toml")
     assert names(bound) == ["requests"]  # tomli is <3.11 only, pywin32 Windows only
-    assert bound.follow == "check"
+    assert bound.follows
     assert bound.allowed == frozenset({"demo"})
 
 

@@ -153,7 +153,6 @@ class PipfileLockReader:
             path=display,
             format=self.format,
             expectations=tuple(expectations.values()),
-            follow="none",
             allowed=SEEDED,
             repair=env_var + " ".join(["pipenv sync", *flags]),
             repair_strays=strays,

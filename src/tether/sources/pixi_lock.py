@@ -180,7 +180,6 @@ class PixiLockReader:
             format=self.format,
             expectations=tuple(pypi),
             conda=tuple(conda),
-            follow="none",
             repair="pixi install --frozen" + ("" if env_name == "default" else f" -e {env_name}"),
             files=(str(path),),
         )

@@ -469,7 +469,6 @@ class PoetryLockReader:
             path=display,
             format=self.format,
             expectations=tuple(expectations),
-            follow="none",
             allowed=SEEDED,
             repair=_repair.poetry_sync(target, path.parent, _flags(selection, chosen)),
             files=(str(path), str(pyproject_path)),

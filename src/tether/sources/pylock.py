@@ -152,7 +152,6 @@ class PylockReader:
             path=display,
             format=self.format,
             expectations=tuple(expectations),
-            follow="none",
             repair=" ".join(["uv pip sync --python", _repair.python(target), *flags, shlex.quote(display)]),
             files=(str(path),),
         )

@@ -158,7 +158,7 @@ class PyprojectReader:
             path=display,
             format=self.format,
             expectations=tuple(expectations),
-            follow="check",
+            follows=True,
             allowed=frozenset({name}) if name else frozenset(),
             repair=repair,
             repair_strays=strays,

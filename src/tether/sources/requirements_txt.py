@@ -38,7 +38,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 
 from tether.errors import DocumentError
-from tether.models import Bound, Expectation, Follow, Source
+from tether.models import Bound, Expectation, Source
 from tether.sources import _repair
 from tether.sources._common import (
     VCS_SCHEMES,
@@ -371,13 +371,12 @@ class RequirementsReader:
                     origin=exp.origin,
                 )
             expectations.append(exp)
-        follow: Follow = "allow" if all(pinned(e) for e in expectations) else "check"
         repair, strays = _repairs(parser.header, display, target)
         return Bound(
             path=display,
             format=self.format,
             expectations=tuple(expectations),
-            follow=follow,
+            follows=True,
             allowed=_BOOTSTRAP,
             repair=repair,
             repair_strays=strays,

@@ -241,7 +241,6 @@ class UvLockReader:
             path=display,
             format=self.format,
             expectations=tuple(expectations),
-            follow="none",
             repair=_repair.uv_sync(target, path.parent, flags),
             # The pyproject.toml even when absent: creating one changes the default groups.
             files=(str(path), str(pyproject)),
