@@ -9,7 +9,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NoReturn, Protocol
 
 import pytest
 
@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from tether.models import Bound
 
 DATA = Path(__file__).parent / "data"
-SHARED_LOCKS = Path(__file__).resolve().parents[2] / "shared" / "data" / "locks"
+# Public projects' real lock files, copied here with their provenance (see its README.md).
+REAL_LOCKS = DATA / "shared-locks"
 BIN = Path(sys.executable).parent
 
 
@@ -34,22 +35,34 @@ def data_file(*parts: str) -> Path:
     return path
 
 
+def in_ci() -> bool:
+    """Whether ``CI`` is set (to anything but empty, ``0`` or ``false``), as CI services do."""
+    return os.environ.get("CI", "").strip().lower() not in {"", "0", "false"}
+
+
+def missing(what: str) -> NoReturn:
+    """Something a test needs is not on this machine: a failure in CI, else a skip saying so."""
+    if in_ci():
+        pytest.fail(f"{what} (required when CI is set)", pytrace=False)
+    pytest.skip(f"{what} (a failure when CI is set)")
+
+
 def tool(name: str) -> str:
     """A command-line tool installed beside the test interpreter (uv, pip-compile, ...)."""
     for candidate in (BIN / name, shutil.which(name)):
         if candidate and Path(candidate).exists():
             return str(candidate)
-    pytest.skip(f"{name} is not installed")
+    missing(f"{name} is not installed beside {sys.executable} nor on PATH; ./scripts/test installs it")
 
 
 def pyenv_python(minor: str) -> str:
-    """A pyenv-installed CPython of that minor version, or skip."""
+    """A pyenv-installed CPython of that minor version: a failure in CI if absent, else a skip."""
     root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
     for version in sorted(root.glob(f"{minor}.*"), reverse=True):
         exe = version / "bin" / f"python{minor}"
         if exe.exists():
             return str(exe)
-    pytest.skip(f"no Python {minor} under {root}")
+    missing(f"no Python {minor} under {root}; `pyenv install {minor}` adds one")
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -158,13 +171,13 @@ def here() -> Target:
 
 def read_bound(reader: BoundReader, path: Path, selection: Selection | None = None,
                target: Target | None = None, display: str | None = None) -> Bound:  # fmt: skip
-    """Read *path* with *reader* for Linux / CPython 3.11 (the shared locks' target)."""
+    """Read *path* with *reader* for Linux / CPython 3.11 (the real locks' target)."""
     return reader.read(path.read_text(encoding="utf-8"), path=path, display=display or str(path),
                        target=target or linux_311(), selection=selection or Selection())  # fmt: skip
 
 
 def linux_311() -> Target:
-    """A Linux x86_64 CPython 3.11 target, as the shared lock files' counts assume."""
+    """A Linux x86_64 CPython 3.11 target, as the real lock files' counts assume."""
     data = _query.query()
     data["markers"] = {
         **data["markers"],

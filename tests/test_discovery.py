@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+import pytest
+
 from tests.conftest import clean_env, pyenv_python, run, site_packages, tether, tool
 
 if TYPE_CHECKING:
@@ -19,6 +21,7 @@ dependencies = ["six==1.16.0"]
 """
 
 
+@pytest.mark.flows
 def test_a_uv_project_is_judged_from_anywhere_inside_it(tmp_path: Path) -> None:
     project = tmp_path / "project"
     project.mkdir()

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
     from tests.conftest import MakeVenv
 
+pytestmark = pytest.mark.flows
+
 DRIFT = {("certifi", "missing"), ("idna", "mismatch"), ("six", "unexpected")}
 
 

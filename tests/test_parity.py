@@ -39,6 +39,8 @@ from tether.runtime.names import canonical
 from tether.runtime.scan import digest, scan
 from tether.validate import contains
 
+pytestmark = pytest.mark.flows
+
 EXIT_CODE = 3
 SHA = "0123456789abcdef0123456789abcdef01234567"
 OTHER_SHA = "fedcba9876543210fedcba9876543210fedcba98"

@@ -13,6 +13,8 @@ import pytest
 from tests.conftest import BIN, clean_env, pyenv_python, run, tether, tool
 from tests.sources.test_native_flows import index_url
 
+pytestmark = pytest.mark.flows
+
 #: What each environment is synced to before it drifts (idna's mismatch is 3.6).
 DEPENDENCIES = ["idna==3.7", "iniconfig"]
 

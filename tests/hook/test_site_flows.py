@@ -13,6 +13,8 @@ import pytest
 
 from tests.conftest import clean_env, pyenv_python, run, site_packages, tether, tool
 
+pytestmark = pytest.mark.flows
+
 DRIFTED = ("certifi", "idna", "six")
 
 

@@ -10,6 +10,8 @@ import pytest
 
 from tests.conftest import clean_env, pyenv_python, run, tether, tool
 
+pytestmark = pytest.mark.flows
+
 DRIFT = {("certifi", "missing"), ("idna", "mismatch"), ("six", "unexpected")}
 
 

@@ -1,5 +1,6 @@
-"""Every real lock and requirements file in ../shared/data/locks parses, and the number of
-packages selected for Linux x86_64 / CPython 3.11 with the tool's defaults is pinned."""
+"""Every real lock and requirements file in tests/data/shared-locks (public projects' files,
+provenance in its README.md) parses, and the number of packages selected for Linux x86_64 /
+CPython 3.11 with the tool's defaults is pinned."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SHARED_LOCKS, data_file, linux_311, read_bound
+from tests.conftest import REAL_LOCKS, data_file, linux_311, read_bound
 from tests.sources.conftest import read_named
 from tether.errors import BoundError
 from tether.models import Bound
@@ -51,9 +52,7 @@ CASES = [
 
 
 def bound_of(relpath: str, selection: Selection | None = None, target: Target | None = None) -> Bound:
-    path = SHARED_LOCKS / relpath
-    if not path.exists():
-        pytest.skip(f"{path} is not present")
+    path = data_file(REAL_LOCKS.name, *relpath.split("/"))
     return read_named(reader_for(path), path, selection, target, display=relpath)
 
 
@@ -143,3 +142,23 @@ def test_uv_all_packages_adds_members_the_project_does_not_need(tmp_path: Path) 
     assert names == {"app", "a"}
     every = {e.name for e in read_bound(UvLockReader(), lock, Selection(all_packages=True)).expectations}
     assert every == {"app", "a", "tool", "b"}
+
+
+def test_every_file_is_read_and_described() -> None:
+    """The folder holds only what these tests read (each lock named in this module, the
+    pyproject.toml beside a uv.lock or poetry.lock), and its README describes each project."""
+    here = Path(__file__).read_text(encoding="utf-8")
+    readme = (REAL_LOCKS / "README.md").read_text(encoding="utf-8")
+    projects = set()
+    for path in REAL_LOCKS.rglob("*"):
+        relpath = path.relative_to(REAL_LOCKS).as_posix()
+        if path.is_dir() or relpath == "README.md" or "/." in f"/{relpath}":  # a tool's cache
+            continue
+        projects.add("/".join(relpath.split("/")[:2]))
+        if path.name == "pyproject.toml":
+            assert {"uv.lock", "poetry.lock"} & {p.name for p in path.parent.iterdir()}, relpath
+        else:
+            assert f'"{relpath}"' in here, f"{relpath} is read by no test"
+    assert len(projects) == 21
+    for project in projects:
+        assert f"| `{project}` |" in readme, f"{project} has no row in {REAL_LOCKS.name}/README.md"

@@ -1,0 +1,39 @@
+"""The suite's own rules: what a test needs and cannot find fails in CI and skips, with its
+reason, elsewhere."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.conftest import in_ci, pyenv_python, tool
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+@pytest.mark.parametrize(("value", "expected"), [("", False), ("0", False), ("false", False), ("False", False),
+                                                 ("true", True), ("1", True), ("yes", True)])  # fmt: skip
+def test_ci_is_set(monkeypatch: pytest.MonkeyPatch, value: str, expected: bool) -> None:
+    monkeypatch.setenv("CI", value)
+    assert in_ci() is expected
+    monkeypatch.delenv("CI")
+    assert not in_ci()
+
+
+def test_a_missing_tool_or_python_fails_in_ci_and_skips_elsewhere(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("PYENV_ROOT", str(tmp_path))
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match=r"no-such-tool .*a failure when CI is set"):
+        tool("no-such-tool")
+    with pytest.raises(pytest.skip.Exception, match=r"no Python 3\.99 under .*`pyenv install 3\.99`"):
+        pyenv_python("3.99")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match=r"no-such-tool .*required when CI is set"):
+        tool("no-such-tool")
+    with pytest.raises(pytest.fail.Exception, match=r"no Python 3\.99 under .*required when CI is set"):
+        pyenv_python("3.99")
