@@ -201,3 +201,105 @@ def test_a_path_that_is_not_utf8_is_printed_not_raised(tmp_path: Path, dist_venv
     proc = tether("validate", "-p", venv, "--lock", os.fsdecode(lock), env=env)
     assert (proc.returncode, proc.stderr) == (0, "")
     assert proc.stdout.rstrip().endswith("req-\\udcff.txt")
+
+
+def _drifted(dist_venv: MakeDistVenv, tmp_path: Path) -> tuple[Path, Path]:
+    venv = dist_venv({"six": "1.16.0", "idna": "3.6"})
+    lock = tmp_path / "requirements.txt"
+    lock.write_text("six==1.16.0\n")
+    return venv, lock
+
+
+def _run_on_a_terminal(*args: str | Path, env: dict[str, str]) -> str:
+    """What tether writes to stdout when stdout is a pseudo-terminal."""
+    import os
+    import pty
+    import subprocess
+
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "tether", *map(str, args)], stdout=follower, stderr=subprocess.PIPE,
+            env=env, timeout=60, check=False,
+        )  # fmt: skip
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the terminal's other end is closed and drained
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(leader)
+    assert proc.returncode == 1, proc.stderr
+    return b"".join(chunks).decode()
+
+
+def test_color_follows_the_conventions(dist_venv: MakeDistVenv, tmp_path: Path) -> None:
+    import os
+
+    venv, lock = _drifted(dist_venv, tmp_path)
+    base = {k: v for k, v in os.environ.items() if k not in {"NO_COLOR", "FORCE_COLOR", "TERM"}}
+    args = ("validate", "-p", venv, "--lock", lock)
+    assert "\x1b[" in _run_on_a_terminal(*args, env=base)
+    assert "\x1b[" not in _run_on_a_terminal(*args, env={**base, "NO_COLOR": "1"})
+    assert "\x1b[" not in _run_on_a_terminal(*args, env={**base, "TERM": "dumb"})
+    assert "\x1b[" not in _run_on_a_terminal(*args, "--color", "never", env=base)
+    # On a pipe: plain unless asked.
+    assert "\x1b[" not in tether(*args, env=base).stdout
+    assert "\x1b[" in tether(*args, "--color", "always", env=base).stdout
+    assert "\x1b[" in tether(*args, env={**base, "FORCE_COLOR": "1"}).stdout
+    assert "\x1b[" not in tether(*args, env={**base, "FORCE_COLOR": "1", "NO_COLOR": "1"}).stdout
+
+
+def test_quiet_and_verbose(dist_venv: MakeDistVenv, tmp_path: Path) -> None:
+    venv, lock = _drifted(dist_venv, tmp_path)
+    valid = tmp_path / "valid.txt"
+    valid.write_text("six==1.16.0\nidna==3.6\n")
+    for _ in range(2):  # computed, then from the cache: the same
+        proc = tether("validate", "-p", venv, "--lock", valid, "-q")
+        assert (proc.returncode, proc.stdout) == (0, "")
+        proc = tether("validate", "-p", venv, "--lock", lock, "-q")
+        assert proc.returncode == 1 and "idna" in proc.stdout
+        proc = tether("validate", "-p", venv, "--lock", lock, "-qq")
+        assert (proc.returncode, proc.stdout) == (1, "")
+    proc = tether("validate", "-p", venv, "--lock", lock, "-v", "--no-cache")
+    assert "read now" in proc.stderr and str(lock) in proc.stderr
+    first = tether("validate", "-p", venv, "--lock", valid, "-v").stderr
+    assert "read now" in first
+    assert tether("validate", "-p", venv, "--lock", valid, "-v").stderr.count("answered from the cache") == 1
+
+
+def test_version_examples_and_exit_codes_in_every_help(capsys: pytest.CaptureFixture[str]) -> None:
+    from tether import __version__
+
+    with pytest.raises(SystemExit):
+        main(["-V"])
+    assert capsys.readouterr().out == f"tether {__version__}\n"
+    for command in ("validate", "site-install", "site-uninstall", "site-status"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        out = capsys.readouterr().out
+        assert "examples:\n  tether " in out, command
+        assert out.rstrip().endswith("exit codes: 0 valid, 1 drift or findings, 2 usage or input error"), (
+            command
+        )
+
+
+def test_the_json_contract_keys(dist_venv: MakeDistVenv, tmp_path: Path) -> None:
+    from tether import __version__
+
+    venv, lock = _drifted(dist_venv, tmp_path)
+    report = json.loads(tether("validate", "-p", venv, "--lock", lock, "--format", "json").stdout)
+    assert report["schema"] == 1 and report["tether_version"] == __version__
+    assert report["summary"] == {
+        "missing": 0, "mismatch": 0, "unexpected": 1, "duplicate": 0, "shadowed": 0, "invalid": 0, "leftover": 0,
+    }  # fmt: skip
+    assert report["repair"].endswith("-m pip uninstall -y idna")
+    assert report["interpreter"]["prefix"] == str(venv) and report["interpreter"]["version"].startswith("3.")
+    assert report["bound_files"] == [str(lock)]
+    # The keys of the first contract are all there, with their meaning.
+    assert {"valid", "bound", "bound_format", "python", "records"} <= set(report)

@@ -54,7 +54,9 @@ _VERSION = 1
 #: :data:`VOLATILE` never holds.
 ENVIRON = "\0env:"
 VOLATILE: tuple[str, object] = ("\0volatile", True)
-_ENV_KEYS = ("VIRTUAL_ENV", "PATH", "PYTHONNOUSERSITE", "PYTHONUSERBASE", "HOME", "NO_COLOR")
+_ENV_KEYS = (
+    "VIRTUAL_ENV", "PATH", "PYTHONNOUSERSITE", "PYTHONUSERBASE", "HOME", "NO_COLOR", "FORCE_COLOR", "TERM",
+)  # fmt: skip
 
 
 def _dir() -> str:

@@ -28,6 +28,9 @@ if TYPE_CHECKING:
     from typing import Any
 
     from tether.check import Checked, CheckOptions
+
+    #: ``(format, color, quiet, verbose)``: how a report is shown (see :func:`render`).
+    Display = tuple[str, str, int, int]
     from tether.report import Report
     from tether.runtime.state import Options
 
@@ -37,10 +40,10 @@ _KIND = "fast"
 _OPTIONS = "argv"
 
 
-def remember(argv: Sequence[str], checked: Checked, output: str, options: CheckOptions) -> None:
+def remember(argv: Sequence[str], checked: Checked, display: Display, options: CheckOptions) -> None:
     """Keep what :func:`validate` needs to answer *argv* again after an environment change,
     and what *argv* means (:func:`options`)."""
-    _cache.put(_OPTIONS, _cache.key(argv), [], (options.to_dict(), output))
+    _cache.put(_OPTIONS, _cache.key(argv), [], (options.to_dict(), tuple(display)))
     if not checked.certain:
         return
     target = checked.target
@@ -55,14 +58,16 @@ def remember(argv: Sequence[str], checked: Checked, output: str, options: CheckO
         "repair": checked.bound.repair,
         "repair_strays": checked.bound.repair_strays,
         "notes": list(checked.bound.notes),
-        "output": output,
+        "display": tuple(display),
+        "python_version": target.markers.get("python_full_version", ""),
+        "bound_files": list(checked.bound.files),
     }
     stamps = [item for item in checked.stamps if item[0] not in sites]
     _cache.put(_KIND, _cache.key(argv), stamps, value)
 
 
-def options(argv: Sequence[str]) -> tuple[Options, str] | None:
-    """What *argv* was parsed into, the last time it was (its options and output format):
+def options(argv: Sequence[str]) -> tuple[Options, Display] | None:
+    """What *argv* was parsed into, the last time it was (its options and display):
     a command line means the same as long as the key of :func:`tether._cache.key` holds
     (tether's code included), so its next run needs no ``argparse``."""
     value = _cache.get(_OPTIONS, _cache.key(argv))
@@ -97,16 +102,30 @@ def validate(argv: Sequence[str]) -> tuple[str, str, int] | None:
         installed=len({d.name for d in dists}),
         records=tuple(record_from_finding(f) for f in findings),
         repair=repair_command(value["repair"], value.get("repair_strays", ""), findings),
+        prefix=value["prefix"],
+        python_version=value["python_version"],
+        bound_files=tuple(value["bound_files"]),
     )
-    out = render(report, value["output"])
-    err = "".join(f"tether: note: {note}\n" for note in value["notes"])
+    display = value["display"]
+    out = render(report, display)
+    err = "" if display[2] else "".join(f"tether: note: {note}\n" for note in value["notes"])
+    if display[3]:
+        sys.stderr.write(
+            f"tether: {report.python} against {report.bound} ({report.bound_format}), the environment "
+            f"changed: compared with the expectation remembered for this command line\n"
+        )
     code = 0 if report.valid else 1
     _cache.store(argv, stamps + site_stamps, out, err, code)
     return out, err, code
 
 
-def render(report: Report, output: str) -> str:
-    """*report* in the output format named *output* (``text``, ``json``, ``csv``)."""
+def render(report: Report, display: Display) -> str:
+    """*report* as *display* asks: ``(format, color, quiet, verbose)``, the format ``text``,
+    ``json`` or ``csv``, the color ``auto``, ``always`` or ``never``. ``-q`` leaves out the
+    text report of a valid environment (the exit code says it), ``-qq`` every report."""
+    output, color, quiet, _ = display
+    if quiet >= 2 or (quiet and output == "text" and report.valid):
+        return ""
     if output == "json":
         from tether.formats.json import JsonFormatter
 
@@ -115,6 +134,6 @@ def render(report: Report, output: str) -> str:
         from tether.formats.csv import CsvFormatter
 
         return CsvFormatter().format(report)
-    from tether.formats.text import TextFormatter
+    from tether.formats.text import TextFormatter, use_color
 
-    return TextFormatter(color=sys.stdout.isatty()).format(report)
+    return TextFormatter(color=use_color(color, sys.stdout)).format(report)

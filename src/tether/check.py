@@ -126,6 +126,9 @@ def check(options: CheckOptions) -> Checked:
         records=records,
         repair=repair_command(bound.repair, bound.repair_strays, findings),
         inventory=installed,
+        prefix=target.prefix,
+        python_version=target.markers.get("python_full_version", ""),
+        bound_files=tuple(bound.files),
     )
     return Checked(
         target=target,

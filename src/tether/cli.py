@@ -17,7 +17,9 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Sequence
+    from typing import Any
 
+    from tether._fast import Display
     from tether.check import CheckOptions
 
 __all__ = ["build_parser", "main"]
@@ -131,23 +133,70 @@ def _add_bound_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+EXIT_CODES = "exit codes: 0 valid, 1 drift or findings, 2 usage or input error"
+
+#: Examples shown at the end of each subcommand's --help.
+EXAMPLES = {
+    "validate": [
+        "tether validate                          # .venv or the active venv, against the lock here or above",
+        "tether validate -p .venv --lock uv.lock  # this venv against this lock",
+        "tether validate --format json -q         # the JSON contract alone, no notes on stderr",
+        "tether validate --lock git+https://host/org/repo@v1.2#subdirectory=app",
+    ],
+    "site-install": [
+        "tether site-install                      # warn at each start of .venv/bin/python after drift",
+        "tether site-install --on-drift exit      # refuse to start a drifted environment",
+        "TETHER_SKIP=1 .venv/bin/python app.py    # skip the check once",
+    ],
+    "site-uninstall": ["tether site-uninstall -p .venv"],
+    "site-status": ["tether site-status -p .venv"],
+}
+
+
+def _subparser(sub: Any, name: str, *, help: str, description: str = "") -> argparse.ArgumentParser:
+    """A subcommand with the options every subcommand takes (-q, -v, --color) and an epilog
+    of examples and exit codes."""
+    import argparse
+
+    examples = "\n".join(f"  {line}" for line in EXAMPLES.get(name, []))
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name,
+        # An abbreviation (--no-cach) would be another command line to the result cache.
+        allow_abbrev=False,
+        help=help,
+        description=description or help,
+        epilog=(f"examples:\n{examples}\n\n" if examples else "") + EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    output = parser.add_argument_group("output")
+    output.add_argument("-q", "--quiet", action="count", default=0, help="say less (repeatable)")
+    output.add_argument("-v", "--verbose", action="count", default=0, help="say more, on stderr")
+    output.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="color the text output: auto (default) follows NO_COLOR, FORCE_COLOR, TERM=dumb "
+        "and whether stdout is a terminal",
+    )
+    return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     import argparse
 
     parser = argparse.ArgumentParser(
         prog="tether",
-        # An abbreviation (--no-cach) would be another command line to the result cache.
         allow_abbrev=False,
         description="Keep a Python environment locked to its lock file.",
-        epilog="exit codes: 0 valid, 1 drift or findings, 2 usage or input error",
+        epilog=EXIT_CODES,
     )
-    parser.add_argument("--version", action="version", version=f"tether {__version__}")
+    parser.add_argument("-V", "--version", action="version", version=f"tether {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    validate = sub.add_parser(
+    validate = _subparser(
+        sub,
         "validate",
-        allow_abbrev=False,
         help="compare an environment with its lock file",
         description="Report every package that is missing, at the wrong version or source, or "
         "not allowed, in the target's environment compared with the bound.",
@@ -166,9 +215,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.set_defaults(func=_cmd_validate)
 
-    install = sub.add_parser(
+    install = _subparser(
+        sub,
         "site-install",
-        allow_abbrev=False,
         help="check the environment on every start of its python",
         description="Install a start-up check (a .pth hook) in the target environment: every start "
         "of its python compares the environment with the bound and warns, or refuses to run, when "
@@ -208,10 +257,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="install into an interpreter that is not a virtual or conda environment (every "
         "program on it is then checked)",
     )
-    install.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
     install.set_defaults(func=_cmd_site_install)
 
-    uninstall = sub.add_parser("site-uninstall", allow_abbrev=False, help="remove the start-up check")
+    uninstall = _subparser(sub, "site-uninstall", help="remove the start-up check")
     _add_target_options(uninstall)
     uninstall.set_defaults(func=_cmd_site_uninstall)
 
@@ -219,9 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
     refresh.add_argument("state", help="the hook's state file")
     refresh.set_defaults(func=_cmd_site_refresh)
 
-    status = sub.add_parser(
-        "site-status", allow_abbrev=False, help="show whether the start-up check is installed"
-    )
+    status = _subparser(sub, "site-status", help="show whether the start-up check is installed")
     _add_target_options(status)
     status.set_defaults(func=_cmd_site_status)
     for name, subparser in sub.choices.items():
@@ -256,18 +302,25 @@ def _check_options(args: argparse.Namespace) -> CheckOptions:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    return _validate(_check_options(args), args.format, args.argv)
+    return _validate(_check_options(args), (args.format, args.color, args.quiet, args.verbose), args.argv)
 
 
-def _validate(options: CheckOptions, output: str, argv: Sequence[str] | None) -> int:
+def _validate(options: CheckOptions, display: Display, argv: Sequence[str] | None) -> int:
     """One validation, printed; remembered for *argv* unless it is ``None``."""
     from tether._fast import render
     from tether.check import check
 
     checked = check(options)
-    err = "".join(f"tether: note: {note}\n" for note in checked.bound.notes)
+    quiet, verbose = display[2], display[3]
+    err = "" if quiet else "".join(f"tether: note: {note}\n" for note in checked.bound.notes)
     sys.stderr.write(err)
-    out = render(checked.report, output)
+    if verbose:
+        bound = checked.bound
+        sys.stderr.write(
+            f"tether: {checked.target.executable} against {bound.path} ({bound.format}), read now; "
+            f"{len(checked.report.records)} findings\n"
+        )
+    out = render(checked.report, display)
     code = EXIT_VALID if checked.report.valid else EXIT_DRIFT
     sys.stdout.write(out)
     from tether.sources.remote import is_remote
@@ -276,7 +329,7 @@ def _validate(options: CheckOptions, output: str, argv: Sequence[str] | None) ->
         from tether import _cache, _fast
 
         _cache.store(argv, checked.stamps, out, err, code)
-        _fast.remember(argv, checked, output, options)
+        _fast.remember(argv, checked, display, options)
     return code
 
 
@@ -348,6 +401,11 @@ def _cmd_site_status(args: argparse.Namespace) -> int:
     return EXIT_VALID
 
 
+def _may_be_verbose(argv: Sequence[str]) -> bool:
+    """Whether *argv* may hold -v (a cheap test before reading what it was parsed into)."""
+    return any(a == "--verbose" or (a[:1] == "-" and a[1:2] != "-" and "v" in a) for a in argv)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code."""
     for stream in (sys.stdout, sys.stderr):
@@ -377,6 +435,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                     sys.stderr.write(f"tether: error: {e}\n")
                     return EXIT_ERROR
         if hit is not None:
+            if _may_be_verbose(argv):
+                from tether import _fast
+
+                remembered = _fast.options(argv)
+                if remembered is not None and remembered[1][3]:
+                    sys.stderr.write("tether: answered from the cache (nothing it depends on changed)\n")
             sys.stderr.write(hit[1])
             sys.stdout.write(hit[0])
             return hit[2]

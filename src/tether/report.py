@@ -105,7 +105,10 @@ class Record(_Frozen):
 class Report(_Frozen):
     """The outcome of one validation, ready to be rendered."""
 
-    _fields = ("bound", "bound_format", "python", "installed", "records", "repair", "inventory")
+    _fields = (
+        "bound", "bound_format", "python", "installed", "records", "repair", "inventory",
+        "prefix", "python_version", "bound_files",
+    )  # fmt: skip
     __slots__ = _fields
     #: The bound, as the user named it.
     bound: str
@@ -120,6 +123,11 @@ class Report(_Frozen):
     repair: str
     #: Everything found installed, for formats that list it (an SBOM, an audit).
     inventory: Installed | None
+    #: The environment's prefix and its Python's full version.
+    prefix: str
+    python_version: str
+    #: Every local file the bound was read from.
+    bound_files: tuple[str, ...]
 
     def __init__(
         self,
@@ -131,6 +139,9 @@ class Report(_Frozen):
         records: tuple[Record, ...],
         repair: str = "",
         inventory: Installed | None = None,
+        prefix: str = "",
+        python_version: str = "",
+        bound_files: tuple[str, ...] = (),
     ) -> None:
         self._init(
             bound=bound,
@@ -140,6 +151,9 @@ class Report(_Frozen):
             records=records,
             repair=repair,
             inventory=inventory,
+            prefix=prefix,
+            python_version=python_version,
+            bound_files=bound_files,
         )
 
     @property

@@ -1,15 +1,25 @@
 """``--format json``: the stable, documented contract.
 
-``{"valid": bool, "bound": str, "bound_format": str, "python": str, "records": [...]}``,
-each record ``{"name", "status", "installed", "expected", "sites", "detail"}`` with
-``name`` PEP 503-normalized, ``status`` one of :data:`tether.report.STATUSES`,
-``installed``/``expected`` a version string or ``null`` and ``sites`` a list of paths.
-New keys may be added; none is removed or changes meaning within a major version.
+An object: ``valid`` (bool); ``records``, each ``{"name", "status", "installed",
+"expected", "sites", "detail"}`` with ``name`` PEP 503-normalized, ``status`` one of
+:data:`tether.report.STATUSES`, ``installed``/``expected`` a version string or ``null``
+and ``sites`` a list of paths; ``summary`` (the count of records by status, every status
+present); ``repair`` (the command that repairs the environment, or ``null``); ``bound``
+(as named), ``bound_format`` and ``bound_files`` (every local file read); ``python`` (the
+interpreter) and ``interpreter`` (``{"executable", "prefix", "version"}``);
+``tether_version``; ``schema`` (an integer, raised only if a key ever changes meaning).
+New keys may be added; none is removed or changes meaning within a schema.
 """
 
 from __future__ import annotations
 
 import json
+
+from tether import __version__
+from tether.report import STATUSES
+
+#: The contract's version: raised only if a key ever changes meaning.
+SCHEMA = 1
 
 # Not typing.TYPE_CHECKING: formatters are on the fast path (see tether._fast).
 TYPE_CHECKING = False
@@ -41,5 +51,15 @@ class JsonFormatter:
                 }
                 for r in report.records
             ],
+            "summary": {status: sum(r.status == status for r in report.records) for status in STATUSES},
+            "repair": report.repair or None if not report.valid else None,
+            "bound_files": list(report.bound_files),
+            "interpreter": {
+                "executable": report.python,
+                "prefix": report.prefix,
+                "version": report.python_version,
+            },
+            "tether_version": __version__,
+            "schema": SCHEMA,
         }
         return json.dumps(payload, indent=2) + "\n"

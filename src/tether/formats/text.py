@@ -8,9 +8,30 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from tether.report import Report
 
-__all__ = ["TextFormatter", "plural"]
+__all__ = ["TextFormatter", "plural", "use_color"]
 
 _COLORS = {"missing": "31", "mismatch": "33", "unexpected": "35"}
+
+
+def use_color(choice: str, stream: object) -> bool:
+    """Whether to color what goes to *stream*, as ``--color`` *choice* says.
+
+    ``always`` and ``never`` are obeyed. ``auto``: no when ``NO_COLOR`` is set (not empty),
+    then yes when ``FORCE_COLOR`` is, then no when ``TERM=dumb``, else whether *stream* is
+    a terminal (the order of https://no-color.org and uv).
+    """
+    import os
+
+    if choice in ("always", "never"):
+        return choice == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    if os.environ.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty is not None and isatty())
 
 
 def plural(n: int, word: str) -> str:
