@@ -303,3 +303,20 @@ def test_the_json_contract_keys(dist_venv: MakeDistVenv, tmp_path: Path) -> None
     assert report["bound_files"] == [str(lock)]
     # The keys of the first contract are all there, with their meaning.
     assert {"valid", "bound", "bound_format", "python", "records"} <= set(report)
+
+
+def test_output_writes_the_report_to_a_file(dist_venv: MakeDistVenv, tmp_path: Path) -> None:
+    venv, lock = _drifted(dist_venv, tmp_path)
+    report = tmp_path / "tether.json"
+    report.write_text("the previous report\n")
+    for _ in range(2):  # never answered from the caches, which hold stdout
+        proc = tether("validate", "-p", venv, "--lock", lock, "--format", "json", "--output", report)
+        assert (proc.returncode, proc.stdout) == (1, "")
+        assert json.loads(report.read_text())["summary"]["unexpected"] == 1
+    # A report that cannot be written: one line, and the file as it was.
+    missing = tmp_path / "no-such-dir" / "tether.json"
+    proc = tether("validate", "-p", venv, "--lock", lock, "-o", missing)
+    assert (
+        proc.returncode == 2
+        and proc.stderr == f"tether: error: {missing}: cannot write the report (No such file or directory)\n"
+    )

@@ -209,6 +209,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="output format (default: %(default)s)",
     )
     validate.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write the report to FILE (atomically: the whole report or the file as it was) "
+        "instead of stdout",
+    )
+    validate.add_argument(
         "--no-cache",
         action="store_true",
         help="recompute even if nothing changed since the last identical run",
@@ -302,11 +309,36 @@ def _check_options(args: argparse.Namespace) -> CheckOptions:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    return _validate(_check_options(args), (args.format, args.color, args.quiet, args.verbose), args.argv)
+    display = (args.format, args.color if args.output is None else "never", args.quiet, args.verbose)
+    return _validate(_check_options(args), display, args.argv, args.output)
 
 
-def _validate(options: CheckOptions, display: Display, argv: Sequence[str] | None) -> int:
-    """One validation, printed; remembered for *argv* unless it is ``None``."""
+def _write_atomically(path: str, text: str) -> None:
+    """Write *text* to *path* whole, or leave *path* as it was.
+
+    :raises TetherError: when it cannot be written.
+    """
+    import os
+
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        with open(tmp, "w", encoding="utf-8", errors="backslashreplace") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except OSError as e:
+        try:  # noqa: SIM105 - contextlib is an import on a path kept light
+            os.unlink(tmp)
+        except OSError:
+            pass
+        msg = f"{path}: cannot write the report ({e.strerror or e})"
+        raise TetherError(msg) from e
+
+
+def _validate(
+    options: CheckOptions, display: Display, argv: Sequence[str] | None, to: str | None = None
+) -> int:
+    """One validation, printed (or written to *to*); remembered for *argv* unless it is
+    ``None``."""
     from tether._fast import render
     from tether.check import check
 
@@ -322,6 +354,9 @@ def _validate(options: CheckOptions, display: Display, argv: Sequence[str] | Non
         )
     out = render(checked.report, display)
     code = EXIT_VALID if checked.report.valid else EXIT_DRIFT
+    if to is not None:
+        _write_atomically(to, out)
+        return code
     sys.stdout.write(out)
     from tether.sources.remote import is_remote
 
@@ -418,7 +453,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv[:1] == ["validate"]:
         from tether import _cache
 
-        cacheable = _cache.enabled(argv)
+        # A report written to a file is not answered from the caches (they hold stdout).
+        cacheable = _cache.enabled(argv) and not any(
+            a.startswith("--output") or (a[:1] == "-" and a[1:2] != "-" and "o" in a) for a in argv
+        )
         hit = _cache.lookup(argv) if cacheable else None
         if hit is None and cacheable:
             from tether import _fast
