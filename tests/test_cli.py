@@ -284,9 +284,8 @@ def test_version_examples_and_exit_codes_in_every_help(capsys: pytest.CaptureFix
             main([command, "--help"])
         out = capsys.readouterr().out
         assert "examples:\n  tether " in out, command
-        assert out.rstrip().endswith("exit codes: 0 valid, 1 drift or findings, 2 usage or input error"), (
-            command
-        )
+        last = out.rstrip().splitlines()[-1]
+        assert last.startswith("exit codes: 0 ") and "2 usage or input error" in last, command
 
 
 def test_the_json_contract_keys(dist_venv: MakeDistVenv, tmp_path: Path) -> None:

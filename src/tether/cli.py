@@ -134,6 +134,12 @@ def _add_bound_options(parser: argparse.ArgumentParser) -> None:
 
 
 EXIT_CODES = "exit codes: 0 valid, 1 drift or findings, 2 usage or input error"
+EXIT_CODES_OF = {
+    "site-install": "exit codes: 0 installed, 2 usage or input error (or refused: see the message)",
+    "site-uninstall": "exit codes: 0 removed (or nothing to remove), 2 usage or input error",
+    "site-status": "exit codes: 0 installed, 1 not installed, 2 usage or input error",
+    "completion": "exit codes: 0 printed, 2 usage error",
+}
 
 #: Examples shown at the end of each subcommand's --help.
 EXAMPLES = {
@@ -150,6 +156,12 @@ EXAMPLES = {
     ],
     "site-uninstall": ["tether site-uninstall -p .venv"],
     "site-status": ["tether site-status -p .venv"],
+    "completion": [
+        "source <(tether completion bash)         # in ~/.bashrc",
+        'tether completion zsh > "${fpath[1]}/_tether"',
+        "tether completion fish > ~/.config/fish/completions/tether.fish",
+    ],
+    "config": ["tether config                            # the settings, each with its origin"],
 }
 
 
@@ -165,7 +177,7 @@ def _subparser(sub: Any, name: str, *, help: str, description: str = "") -> argp
         allow_abbrev=False,
         help=help,
         description=description or help,
-        epilog=(f"examples:\n{examples}\n\n" if examples else "") + EXIT_CODES,
+        epilog=(f"examples:\n{examples}\n\n" if examples else "") + EXIT_CODES_OF.get(name, EXIT_CODES),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     output = parser.add_argument_group("output")
@@ -235,8 +247,8 @@ def build_parser() -> argparse.ArgumentParser:
     install.add_argument(
         "--on-drift",
         choices=("warn", "exit"),
-        default="warn",
-        help="warn on stderr and run, or stop before user code (default: %(default)s)",
+        default=None,
+        help="warn on stderr and run, or stop before user code (default: warn)",
     )
     install.add_argument(
         "--exit-code",
@@ -277,15 +289,35 @@ def build_parser() -> argparse.ArgumentParser:
     status = _subparser(sub, "site-status", help="show whether the start-up check is installed")
     _add_target_options(status)
     status.set_defaults(func=_cmd_site_status)
+
+    config = _subparser(
+        sub,
+        "config",
+        help="show the effective configuration and where each setting comes from",
+        description="Show each setting, its value and where it comes from: the environment "
+        "(TETHER_LOCK, TETHER_IGNORE, ...), tether.toml or [tool.tether] in pyproject.toml found "
+        "here or in a parent up to the repository's root, or the default. Options given on a "
+        "command line override all of them.",
+    )
+    config.set_defaults(func=_cmd_config)
+
+    completion = _subparser(sub, "completion", help="print a shell completion script (bash, zsh or fish)")
+    completion.add_argument("shell", choices=("bash", "zsh", "fish"), help="the shell to complete for")
+    completion.set_defaults(func=_cmd_completion)
     for name, subparser in sub.choices.items():
         subparser.set_defaults(parser=subparser, command=name)
     return parser
 
 
 def _check_options(args: argparse.Namespace) -> CheckOptions:
+    """The options of *args*, what they leave unset taken from the configuration (which
+    also fills in ``args.on_drift`` and ``args.exempt`` for ``site-install``)."""
     from tether.check import CheckOptions
+    from tether.config import apply, load_config
     from tether.sources.interface import Selection
 
+    config = load_config()
+    apply(config, args)
     selection = Selection(
         extras=tuple(args.extra),
         all_extras=args.all_extras,
@@ -305,6 +337,7 @@ def _check_options(args: argparse.Namespace) -> CheckOptions:
         ignore=frozenset(args.ignore),
         use_cache=not getattr(args, "no_cache", False),
         timeout=args.timeout,
+        config_stamps=config.stamps,
     )
 
 
@@ -372,8 +405,9 @@ def _cmd_site_install(args: argparse.Namespace) -> int:
     from tether.formats.text import plural
     from tether.hook.install import DEFAULT_EXEMPT, install
 
+    options = _check_options(args)  # fills in args.on_drift and args.exempt
     checked, paths = install(
-        _check_options(args),
+        options,
         mode=args.on_drift,
         exit_code=args.exit_code,
         exempt=(*DEFAULT_EXEMPT, *args.exempt),
@@ -387,6 +421,13 @@ def _cmd_site_install(args: argparse.Namespace) -> int:
             f"installed the start-up check in {paths.site}\n"
             f"  bound: {report.bound}  mode: {args.on_drift}  environment now: {state}\n"
         )
+    return EXIT_VALID
+
+
+def _cmd_config(args: argparse.Namespace) -> int:
+    from tether.config import describe, load_config
+
+    sys.stdout.write(describe(load_config()))
     return EXIT_VALID
 
 
@@ -418,7 +459,7 @@ def _cmd_site_status(args: argparse.Namespace) -> int:
     target = query_target(args.python)
     status = read_status(target.purelib)
     if not status.installed:
-        sys.stdout.write(f"not installed in {status.site}\n")
+        sys.stdout.write(f"the start-up check is not installed in {status.site} (exit code 1)\n")
         return EXIT_DRIFT
     lines = [f"installed in {status.site}", f"  bound: {status.lock}", f"  mode: {status.mode}"]
     if not status.fresh:
@@ -433,6 +474,13 @@ def _cmd_site_status(args: argparse.Namespace) -> int:
     else:
         lines.append("  last result: valid")
     sys.stdout.write("\n".join(lines) + "\n")
+    return EXIT_VALID
+
+
+def _cmd_completion(args: argparse.Namespace) -> int:
+    from tether._completion import script
+
+    sys.stdout.write(script(args.shell, build_parser()))
     return EXIT_VALID
 
 
@@ -468,7 +516,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 from tether.check import CheckOptions
 
                 try:
-                    return _validate(CheckOptions.from_dict(remembered[0]), remembered[1], argv)
+                    options = CheckOptions.from_dict(remembered[0], config_stamps=remembered[2])
+                    return _validate(options, remembered[1], argv)
                 except TetherError as e:
                     sys.stderr.write(f"tether: error: {e}\n")
                     return EXIT_ERROR
