@@ -19,7 +19,13 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_scripts_try_shows_a_valid_environment_then_the_drift_caught(tmp_path: Path) -> None:
     env = clean_env(TETHER_TRY_HOME=str(tmp_path), TETHER_CACHE_DIR=str(tmp_path / "cache"))
     proc = subprocess.run(
-        [ROOT / "scripts" / "try"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600, check=False
+        [ROOT / "scripts" / "try"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = proc.stdout

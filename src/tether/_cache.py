@@ -56,6 +56,8 @@ ENVIRON = "\0env:"
 VOLATILE: tuple[str, object] = ("\0volatile", True)
 _ENV_KEYS = (
     "VIRTUAL_ENV", "PATH", "PYTHONNOUSERSITE", "PYTHONUSERBASE", "HOME", "NO_COLOR", "FORCE_COLOR", "TERM",
+    # tether.config.ENV_VARS (not imported: this module is on the cached path).
+    "TETHER_LOCK", "TETHER_IGNORE", "TETHER_GROUPS", "TETHER_EXTRAS", "TETHER_ON_DRIFT", "TETHER_EXEMPT",
 )  # fmt: skip
 
 

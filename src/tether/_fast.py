@@ -43,7 +43,8 @@ _OPTIONS = "argv"
 def remember(argv: Sequence[str], checked: Checked, display: Display, options: CheckOptions) -> None:
     """Keep what :func:`validate` needs to answer *argv* again after an environment change,
     and what *argv* means (:func:`options`)."""
-    _cache.put(_OPTIONS, _cache.key(argv), [], (options.to_dict(), tuple(display)))
+    # Stamped with the configuration they were read with: a new or edited one means more.
+    _cache.put(_OPTIONS, _cache.key(argv), list(options.config_stamps), (options.to_dict(), tuple(display)))
     if not checked.certain:
         return
     target = checked.target
@@ -66,13 +67,17 @@ def remember(argv: Sequence[str], checked: Checked, display: Display, options: C
     _cache.put(_KIND, _cache.key(argv), stamps, value)
 
 
-def options(argv: Sequence[str]) -> tuple[Options, Display] | None:
-    """What *argv* was parsed into, the last time it was (its options and display):
-    a command line means the same as long as the key of :func:`tether._cache.key` holds
-    (tether's code included), so its next run needs no ``argparse``."""
-    value = _cache.get(_OPTIONS, _cache.key(argv))
+def options(argv: Sequence[str]) -> tuple[Options, Display, list[tuple[str, object]]] | None:
+    """What *argv* was parsed into, the last time it was (its options and display), and
+    the stamps of the configuration read then: a command line means the same as long as
+    the key of :func:`tether._cache.key` holds (tether's code included) and the
+    configuration did not change, so its next run needs no ``argparse``."""
+    entry = _cache.get_entry(_OPTIONS, _cache.key(argv))
+    if entry is None:
+        return None
+    value, stamps = entry
     if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], dict):
-        return value
+        return (*value, stamps)
     return None
 
 

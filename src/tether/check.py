@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from tether.models import Bound, Installed
     from tether.report import Record, Report
     from tether.runtime.state import Options
@@ -30,6 +32,9 @@ class CheckOptions:
     use_cache: bool = True
     #: Seconds allowed for each network or git operation of a remote bound.
     timeout: float = 30.0
+    #: Stamps of the configuration files and the directories searched for one
+    #: (:attr:`tether.config.Config.stamps`): what the options above were partly read from.
+    config_stamps: tuple[tuple[str, object], ...] = field(default=(), compare=False, repr=False)
 
     def to_dict(self) -> Options:
         """These options as plain data (``marshal``-able), for :meth:`from_dict`: the
@@ -55,8 +60,10 @@ class CheckOptions:
         }
 
     @classmethod
-    def from_dict(cls, stored: Options, /) -> CheckOptions:
-        """The options :meth:`to_dict` gave."""
+    def from_dict(
+        cls, stored: Options, /, *, config_stamps: Iterable[tuple[str, object]] = ()
+    ) -> CheckOptions:
+        """The options :meth:`to_dict` gave (which leaves out :attr:`config_stamps`)."""
         from tether.sources.interface import Selection
 
         selection = Selection(
@@ -77,6 +84,7 @@ class CheckOptions:
             subset=stored["subset"],
             ignore=frozenset(stored["ignore"]),
             timeout=stored["timeout"],
+            config_stamps=tuple(config_stamps),
         )
 
 
@@ -178,6 +186,8 @@ def _read_and_judge(
     # The ${VAR} values it read, and a pipe (--lock /dev/stdin), which holds another bound
     # at each run: never answered from the cache.
     bound_stamps += _cache.environ_stamps(bound.environ)
+    # The configuration the options were read with (taken before it was read).
+    bound_stamps += list(options.config_stamps)
     if options.lock is not None and not is_remote(options.lock) and is_volatile(options.lock):
         bound_stamps.append(_cache.VOLATILE)
     installed = scan(target.sites, with_requires=bound.follows)

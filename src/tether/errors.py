@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = [
     "BoundError",
+    "ConfigError",
     "DocumentError",
     "HookError",
     "TargetError",
@@ -81,3 +82,27 @@ class TargetError(TetherError, ValueError):
 
 class HookError(TetherError):
     """The start-up hook could not be installed, removed or read."""
+
+
+class ConfigError(TetherError, ValueError):
+    """A configuration file (``tether.toml``, ``[tool.tether]``) or a ``TETHER_*``
+    variable holds what tether does not understand.
+
+    :param path: the file, relative to the working directory, or the variable's name.
+    :param message: what was wrong, starting in lower case.
+    :param key: the dotted key path in the file, where one applies.
+    :param line: 1-based line number, where one applies.
+    """
+
+    def __init__(self, path: str, message: str, *, key: str | None = None, line: int | None = None) -> None:
+        self.path = path
+        self.message = message
+        self.key = key
+        self.line = line
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = self.path if self.line is None else f"{self.path}:{self.line}"
+        if self.key is not None:
+            where += f": in {self.key!r}"
+        return f"{where}: {self.message}"
