@@ -162,3 +162,26 @@ def test_a_command_line_seen_before_needs_no_argparse_after_a_bound_change(
     capsys.readouterr()
     assert main(argv) == 1
     assert "idna" in capsys.readouterr().out
+
+
+def test_an_unrelated_file_beside_the_project_keeps_the_cached_answer(
+    venv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Discovery stamps the names it looked for, not the folders: an editor's swap file in
+    the project (or anything new in a busy parent) must not cost a full run."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / ".git").mkdir()
+    (project / "requirements.txt").write_text("six==1.16.0\n")
+    monkeypatch.chdir(project)
+    monkeypatch.setenv("TETHER_CACHE_DIR", str(tmp_path / "cache"))
+    argv = ["validate", "-p", str(venv), "-v"]
+    assert main(argv) == 0
+    assert "read now" in capsys.readouterr().err
+    (project / "notes.txt").write_text("unrelated\n")
+    assert main(argv) == 0
+    assert "answered from the cache" in capsys.readouterr().err
+    # A configuration or a bound of higher rank appearing is a change.
+    (project / "tether.toml").write_text('ignore = ["six"]\n')
+    assert main(argv) == 0
+    assert "read now" in capsys.readouterr().err

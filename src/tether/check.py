@@ -32,7 +32,7 @@ class CheckOptions:
     use_cache: bool = True
     #: Seconds allowed for each network or git operation of a remote bound.
     timeout: float = 30.0
-    #: Stamps of the configuration files and the directories searched for one
+    #: Stamps of the configuration files and the candidates looked for and not found
     #: (:attr:`tether.config.Config.stamps`): what the options above were partly read from.
     config_stamps: tuple[tuple[str, object], ...] = field(default=(), compare=False, repr=False)
 

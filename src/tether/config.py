@@ -12,8 +12,10 @@ comma-separated, ...: one variable per key, upper-case, dashes as underscores; a
 variable counts as unset), then the file, then the defaults. A list given on the command
 line replaces the file's list.
 
-Every directory looked in and every file read is stamped (before it is read), so that an
-answer cached by :mod:`tether._cache` is dropped when a configuration appears or changes.
+Every file read is stamped (before it is read, with a digest), and so is every candidate
+looked for and not found (``tether.toml``, ``pyproject.toml``, ``.git`` in each directory
+searched), so that an answer cached by :mod:`tether._cache` is dropped when a
+configuration appears or changes, and only then.
 """
 
 from __future__ import annotations
@@ -115,10 +117,13 @@ def _find(start: Path) -> tuple[Path | None, str, dict[str, object], list[tuple[
 
     stamps: list[tuple[str, object]] = []
     for folder in (start, *start.parents):
-        stamps += _cache.take_stamps([str(folder)])
+        # What could change the answer is stamped, not the folder: a folder's stamp changes
+        # whenever any file is created in it (a busy /tmp or home would miss every time).
+        stamps += _cache.take_stamps([str(folder / ".git")])
         for name in FILE_NAMES:
             path = folder / name
             if not os.path.isfile(path):
+                stamps += _cache.take_stamps([str(path)])
                 continue
             # Stamped before it is read: an edit made meanwhile is seen next time.
             stamps += _cache.take_stamps([str(path)], digests=True)

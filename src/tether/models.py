@@ -138,8 +138,9 @@ class Bound:
     #: The environment variables its reading consulted (``${VAR}`` in a requirements
     #: file), each with its value then (``None``: unset): the answer holds while they do.
     environ: tuple[tuple[str, str | None], ...] = ()
-    #: The directories auto-detection looked in (the working directory and its parents up
-    #: to the bound's), whose listing decides which bound is found.
+    #: The paths auto-detection looked at in the directories it searched (every bound
+    #: name and ``.git``, in the working directory and its parents up to the bound's):
+    #: one of them appearing or going may change which bound is found.
     searched: tuple[str, ...] = ()
     #: Things the user should know about how the bound was read (an assumed default).
     notes: tuple[str, ...] = ()

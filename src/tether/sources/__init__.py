@@ -174,7 +174,15 @@ def load_bound(
         return bound
     from dataclasses import replace
 
-    return replace(bound, searched=tuple(str(p) for p in searched))
+    # What auto-detection looked at, not the folders: a folder's stamp changes whenever any
+    # file is created in it, which would drop every cached answer in a busy directory.
+    looked_at = [
+        str(folder / name)
+        for folder in searched
+        for name in (*_detected_names(), ".git")
+        if folder / name != path
+    ]
+    return replace(bound, searched=tuple(looked_at))
 
 
 def _read(path: Path, display: str, target: Target, selection: Selection) -> Bound:
