@@ -311,3 +311,17 @@ def test_the_line_falls_back_to_the_import_system_on_another_python(
     code, _, err = start(py)
     assert code == 0 and "stray" in err and "Traceback" not in err
     assert start(py, "-c", "import sys; print('_tether_hook' in sys.modules)")[1] == "True\n"
+
+
+def test_a_drifted_environment_is_reported_from_the_clean_part_alone(
+    tmp_path: Path, make_dist: MakeDist
+) -> None:
+    """Once a drift is stored, each start reports it without reading the whole state,
+    whose expectation grows with the lock: only what changed is read again."""
+    py, site, lock = make(tmp_path, make_dist)
+    assert tether("site-install", "-p", py, "--lock", lock).returncode == 0
+    make_dist(site, "stray", "1.0")
+    first = start(py)
+    assert "stray" in first[2]
+    (site / "_tether_hook" / "state.marshal").write_bytes(b"\x00not read when nothing changed")
+    assert start(py) == first

@@ -11,32 +11,17 @@ import os
 
 from .metadata import read_headers, read_source
 from .names import canonical
+from .startup import stamp
 from .versions import key
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple
+    from typing import FrozenSet, Iterable, List, Optional, Tuple
 
-    Stamp = Optional[Tuple[int, int, int, int]]
 
 __all__ = ["CondaPackage", "Dist", "Leftover", "digest", "scan", "scan_conda", "stamp"]
 
 _SUFFIXES = (".dist-info", ".egg-info")
-
-
-def stamp(path: "str") -> "Stamp":
-    """What changes when a directory's entries or a file's content are replaced.
-
-    ``st_ctime_ns`` is included: restoring a file's mtime after rewriting it in place
-    (``touch -r``, ``cp -p``, ``rsync -t``) cannot restore its ctime. A directory's size
-    says nothing and is left out.
-    """
-    try:
-        st = os.stat(path)
-    except (OSError, ValueError):
-        return None
-    is_dir = (st.st_mode & 0o170000) == 0o040000
-    return (st.st_mtime_ns, st.st_ctime_ns, st.st_ino, 0 if is_dir else st.st_size)
 
 
 class Dist:
@@ -247,8 +232,3 @@ def digest(path: "str") -> "Optional[str]":
     except (OSError, ValueError):
         return None
     return "{}:{:08x}:{:08x}".format(size, crc, adler)
-
-
-def stamps(paths: "Iterable[str]") -> "Dict[str, Stamp]":
-    """The stamp of each path, in order."""
-    return {p: stamp(p) for p in paths}

@@ -44,8 +44,14 @@ CLEAN = os.path.join(HERE, "clean.marshal")
 _done = False
 
 
-def _stamp(path: "str") -> "object":
-    # The same as .scan.stamp, repeated here so that the clean path imports nothing.
+def stamp(path: "str") -> "Any":
+    """What changes when a directory's entries or a file's content are replaced.
+
+    ``st_ctime_ns`` is included: restoring a file's mtime after rewriting it in place
+    (``touch -r``, ``cp -p``, ``rsync -t``) cannot restore its ctime. A directory's size
+    says nothing and is left out. Defined here, the module every start runs, so that the
+    clean path imports nothing; :mod:`.scan` and tether's caches use this one.
+    """
     try:
         st = os.stat(path)
     except (OSError, ValueError):
@@ -57,19 +63,24 @@ def _stamp(path: "str") -> "object":
 def now(state: "Any") -> "List[object]":
     """The current stamps of what the stored verdict depends on: the bound's files, then
     the site directories."""
-    return [_stamp(path) for path in state["files"]] + [_stamp(site) for site in state["sites"]]
+    return [stamp(path) for path in state["files"]] + [stamp(site) for site in state["sites"]]
+
+
+#: What a start needs of the state when nothing changed: the stamps to compare and, for a
+#: drifted environment, what the report and exit mode need. Not the expectation, which
+#: grows with the lock (hundreds of KB for thousands of pins).
+_CLEAN_KEYS = (
+    "prefix", "files", "sites", "stamps", "lines", "lock", "where", "repair", "repair_strays",
+    "mode", "exit_code", "exempt",
+)  # fmt: skip
 
 
 def clean_part(state: "Any") -> "Any":
-    """The part of *state* the clean path needs, written beside it as ``clean.marshal``."""
-    return {
-        "version": STATE_VERSION,
-        "prefix": state["prefix"],
-        "files": state["files"],
-        "sites": state["sites"],
-        "stamps": state["stamps"],
-        "valid": not state["lines"],
-    }
+    """The part of *state* a start reads, written beside it as ``clean.marshal``."""
+    clean = {key: state.get(key) for key in _CLEAN_KEYS}
+    clean["version"] = STATE_VERSION
+    clean["valid"] = not state["lines"]
+    return clean
 
 
 def load(path: "str" = "") -> "Any":
@@ -110,8 +121,10 @@ def check() -> "object":
         # packages, when the check was installed in the base): not ours to judge.
         return None
     stamps = now(clean)
-    if stamps == clean["stamps"] and clean["valid"]:
-        return None
+    if stamps == clean["stamps"]:
+        # Nothing changed: the stored verdict stands (reported from the clean part alone
+        # when it is drift, so a drifted environment's starts do not load the expectation).
+        return None if clean["valid"] else _recheck().recheck(clean, stamps)
     state = load()
     if state is None:
         return None
