@@ -54,6 +54,20 @@ def metadata_endless_header(site: Path) -> None:
     dist(site, "endless", metadata=b"Metadata-Version: 2.1\nName: endless\n" + b"X-Junk: y\n" * 200_000)
 
 
+def metadata_a_fifo(site: Path) -> None:
+    folder = site / "fifometa-1.0.dist-info"
+    folder.mkdir()
+    os.mkfifo(folder / "METADATA")  # an open would wait for a writer forever
+
+
+def direct_url_a_fifo(site: Path) -> None:
+    os.mkfifo(dist(site, "fifourl") / "direct_url.json")
+
+
+def metadata_one_endless_line(site: Path) -> None:
+    dist(site, "oneline", metadata=b"Metadata-Version: 2.1\nName: oneline\nX-Junk: " + b"y" * (8 << 20))
+
+
 def requires_with_a_bad_marker(site: Path) -> None:
     dist(
         site,
@@ -111,6 +125,9 @@ CASES: dict[str, Callable[[Path], None]] = {
         direct_url_binary,
         metadata_binary,
         metadata_endless_header,
+        metadata_a_fifo,
+        direct_url_a_fifo,
+        metadata_one_endless_line,
         requires_with_a_bad_marker,
         version_of_5000_digits,
         dist_info_is_a_file,

@@ -17,13 +17,51 @@ tests: it accepts what ``packaging`` accepts and reads the same fields.
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Dict, List, Optional, Tuple
+    from typing import BinaryIO, Dict, Iterator, List, Optional, Tuple
 
 __all__ = ["describe", "mismatch", "normalize_url", "read_headers", "read_source"]
 
-#: At most this many header lines are read from a metadata file (a hostile file could be
-#: one endless header block).
-_MAX_HEADER_LINES = 10000
+#: At most this much of a metadata file is read for its headers (a hostile file could be
+#: one endless header block, or one endless line).
+_MAX_HEADER_BYTES = 1 << 20
+
+
+def open_regular(path: "str") -> "BinaryIO":
+    """*path* opened for reading if it is a regular file; what was installed by someone
+    else could be a FIFO (an open would wait forever) or a device.
+
+    :raises OSError: when it cannot be opened, or is not a regular file.
+    """
+    import os
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(22, "not a regular file", path)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _header_lines(path: "str") -> "Iterator[str]":
+    """The header lines of a core metadata file, up to the blank line that ends them (and
+    within :data:`_MAX_HEADER_BYTES`).
+
+    :raises OSError: when the file cannot be read.
+    """
+    left = _MAX_HEADER_BYTES
+    with open_regular(path) as f:
+        while left > 0:
+            raw = f.readline(min(left, 65536))
+            if not raw:
+                return
+            left -= len(raw)
+            line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            if not line:
+                return
+            yield line
 
 
 def read_headers(path: "str") -> "Tuple[str, str]":
@@ -32,17 +70,15 @@ def read_headers(path: "str") -> "Tuple[str, str]":
     :raises OSError: when the file cannot be read.
     """
     name = version = ""
-    with open(path, "rb") as f:
-        for n, raw in enumerate(f):
-            line = raw.decode("utf-8", "replace").rstrip("\r\n")
-            if not line or n > _MAX_HEADER_LINES:
-                break
-            field, _, value = line.partition(":")
-            field = field.lower()
-            if field == "name" and not name:
-                name = value.strip()
-            elif field == "version" and not version:
-                version = value.strip()
+    for line in _header_lines(path):
+        field, _, value = line.partition(":")
+        field = field.lower()
+        if field == "name" and not name:
+            name = value.strip()
+        elif field == "version" and not version:
+            version = value.strip()
+        if name and version:
+            break
     return name, version
 
 
@@ -56,21 +92,17 @@ def read_requires_dist(path: "str") -> "List[str]":
     """
     values = []  # type: List[str]
     current = None  # type: Optional[str]
-    with open(path, "rb") as f:
-        for n, raw in enumerate(f):
-            line = raw.decode("utf-8", "replace").rstrip("\r\n")
-            if not line or n > _MAX_HEADER_LINES:
-                break
-            if line[0] in " \t":
-                if current is not None:
-                    current += " " + line.strip()
-                continue
+    for line in _header_lines(path):
+        if line[0] in " \t":
             if current is not None:
-                values.append(current)
-                current = None
-            field, _, value = line.partition(":")
-            if field.lower() == "requires-dist":
-                current = value.strip()
+                current += " " + line.strip()
+            continue
+        if current is not None:
+            values.append(current)
+            current = None
+        field, _, value = line.partition(":")
+        if field.lower() == "requires-dist":
+            current = value.strip()
     if current is not None:
         values.append(current)
     return values
@@ -153,7 +185,7 @@ def read_source(dist_path: "str") -> "Tuple[object, ...]":
 
     path = os.path.join(dist_path, "direct_url.json")
     try:
-        with open(path, "rb") as f:
+        with open_regular(path) as f:
             data = f.read(1 << 20)
     except (FileNotFoundError, NotADirectoryError):
         return ()

@@ -9,7 +9,7 @@ scan: they are carried on the :class:`Dist` as ``problem``.
 
 import os
 
-from .metadata import read_headers, read_source
+from .metadata import open_regular, read_headers, read_source
 from .names import canonical
 from .startup import stamp
 from .versions import key
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 __all__ = ["CondaPackage", "Dist", "Leftover", "digest", "scan", "scan_conda", "stamp"]
 
 _SUFFIXES = (".dist-info", ".egg-info")
+#: The most read of any one file (a conda record, a bound file's digest), as for bounds.
+MAX_BYTES = 64 << 20
 
 
 class Dist:
@@ -113,7 +115,7 @@ def _read_egg_link(site: "str", entry: "str") -> "Optional[Dist]":
     """
     link = os.path.join(site, entry)
     try:
-        with open(link, "rb") as f:
+        with open_regular(link) as f:
             target = f.read(1 << 16).decode("utf-8", "replace").splitlines()
     except OSError:
         return None
@@ -183,8 +185,8 @@ def scan_conda(prefix: "str") -> "List[CondaPackage]":
     for entry in entries:
         path = os.path.join(meta, entry)
         try:
-            with open(path, "rb") as f:
-                data = json.loads(f.read().decode("utf-8"))
+            with open_regular(path) as f:
+                data = json.loads(f.read(MAX_BYTES).decode("utf-8"))
             name, version, files = data["name"], data["version"], data.get("files", [])
             if not isinstance(name, str) or not isinstance(version, str) or not isinstance(files, list):
                 continue
@@ -216,16 +218,15 @@ def digest(path: "str") -> "Optional[str]":
     size = 0
     try:
         # Not blocking, and only a regular file: a lock replaced by a named pipe must not
-        # hang every run (or every start) that checks it.
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        if (os.fstat(fd).st_mode & 0o170000) != 0o100000:
-            os.close(fd)
-            return None
-        with open(fd, "rb") as f:
+        # hang every run (or every start) that checks it; and no more than a bound is
+        # ever read (a larger file has no digest: it counts as changed).
+        with open_regular(path) as f:
             while True:
                 chunk = f.read(1 << 20)
                 if not chunk:
                     break
+                if size + len(chunk) > MAX_BYTES:
+                    return None
                 size += len(chunk)
                 crc = zlib.crc32(chunk, crc)
                 adler = zlib.adler32(chunk, adler)
