@@ -319,3 +319,17 @@ def test_output_writes_the_report_to_a_file(dist_venv: MakeDistVenv, tmp_path: P
         proc.returncode == 2
         and proc.stderr == f"tether: error: {missing}: cannot write the report (No such file or directory)\n"
     )
+
+
+def test_a_deleted_working_directory_is_one_line(tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    script = f"import os, sys; os.chdir({str(gone)!r}); os.rmdir({str(gone)!r}); from tether.cli import main; sys.exit(main(['validate']))"
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False, env=dict(os.environ)
+    )
+    assert proc.returncode == 2 and proc.stderr.startswith("tether: error: the working directory is gone")
+    assert proc.stderr.count("\n") == 1

@@ -119,7 +119,7 @@ def test_a_pyproject_without_tool_tether_is_passed_over_up_to_the_repository_roo
             "tether.toml: in 'on-drift': expected 'warn' or 'exit', got 'stop'",
         ),
         ("pyproject.toml", "[tool]\ntether = 1\n", "pyproject.toml: in 'tool.tether': expected a table"),
-        ("tether.toml", "ignore = [\n", "tether.toml: invalid TOML: Invalid value"),
+        ("tether.toml", "ignore = [\n", "tether.toml:2: invalid TOML: Invalid value"),
     ],
 )
 @pytest.mark.parametrize("command", [["config"], ["validate", "--lock", "requirements.txt"]])
@@ -202,3 +202,17 @@ def test_a_cached_validate_notices_a_new_or_changed_configuration(
     assert main(argv) == 0
     (sub / "tether.toml").write_text('ignore = ["idnb"]\n')
     assert agree() == 1
+
+
+@pytest.mark.parametrize("kind", ["fifo", "directory"])
+def test_a_configuration_that_is_not_a_file_is_refused_not_waited_on(
+    kind: str, _isolated: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _isolated / "tether.toml"
+    if kind == "fifo":
+        os.mkfifo(path)  # an open would wait for a writer forever
+    else:
+        path.mkdir()
+    assert main(["config"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tether: error: tether.toml: ") and err.count("\n") == 1

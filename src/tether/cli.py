@@ -497,6 +497,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if reconfigure is not None:
             reconfigure(errors="backslashreplace")
     argv = list(sys.argv[1:] if argv is None else argv)
+    import os
+
+    try:
+        os.getcwd()
+    except OSError as e:
+        # Everything tether finds (the venv, the bound, the configuration) starts there.
+        sys.stderr.write(f"tether: error: the working directory is gone ({e.strerror or e}); cd somewhere\n")
+        return EXIT_ERROR
     cacheable = False
     if argv[:1] == ["validate"]:
         from tether import _cache

@@ -21,7 +21,6 @@ configuration appears or changes, and only then.
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -88,26 +87,18 @@ def _kind(value: object) -> str:
 
 
 def _read(path: Path, shown: str) -> dict[str, object]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - exercised on 3.10 only
-        import tomli as tomllib
-    from tether.sources import MAX_BYTES
+    """A configuration file, read as bound files are (refused by type before reading,
+    within the same size cap) and parsed as they are (the line of a syntax error kept).
+
+    :raises ConfigError: naming the file, for anything wrong with it.
+    """
+    from tether.errors import DocumentError
+    from tether.sources import read_toml
 
     try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_BYTES + 1)
-        if len(data) > MAX_BYTES:
-            raise ConfigError(shown, f"is larger than {MAX_BYTES} bytes")
-        return tomllib.loads(data.decode("utf-8-sig"))
-    except OSError as e:
-        raise ConfigError(shown, f"cannot be read ({e.strerror or e})") from e
-    except UnicodeDecodeError as e:
-        raise ConfigError(shown, f"is not UTF-8 text (invalid byte at offset {e.start})") from e
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(shown, f"invalid TOML: {e}") from e
-    except RecursionError as e:
-        raise ConfigError(shown, "invalid TOML: too deeply nested") from e
+        return read_toml(path)
+    except DocumentError as e:
+        raise ConfigError(shown, e.message, line=e.line, key=e.key) from e
 
 
 def _find(start: Path) -> tuple[Path | None, str, dict[str, object], list[tuple[str, object]]]:
@@ -122,7 +113,9 @@ def _find(start: Path) -> tuple[Path | None, str, dict[str, object], list[tuple[
         stamps += _cache.take_stamps([str(folder / ".git")])
         for name in FILE_NAMES:
             path = folder / name
-            if not os.path.isfile(path):
+            # lexists: whatever holds the name is read (and refused by type if it is not a
+            # file), as auto-detection does for a bound, rather than skipped in silence.
+            if not os.path.lexists(path):
                 stamps += _cache.take_stamps([str(path)])
                 continue
             # Stamped before it is read: an edit made meanwhile is seen next time.

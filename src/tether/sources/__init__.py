@@ -45,6 +45,7 @@ __all__ = [
     "format_of",
     "is_volatile",
     "load_bound",
+    "read_toml",
     "reader_for",
 ]
 
@@ -112,6 +113,18 @@ def detect(directory: Path) -> Path:
     raise BoundError(str(directory), f"no bound file found here (looked for {', '.join(names)})")
 
 
+def read_toml(path: str | Path) -> dict[str, object]:
+    """A TOML file that is not a bound (a configuration) read as bound files are: refused
+    by type before reading, within :data:`MAX_BYTES`, the line of a syntax error kept.
+
+    :raises DocumentError: for anything wrong with it (the caller names the file).
+    """
+    from tether.sources._common import load_toml
+    from tether.sources._files import read_text
+
+    return dict(load_toml(read_text(path)).data)
+
+
 def find_upward(start: Path) -> tuple[Path, tuple[Path, ...]]:
     """The bound auto-detection picks from *start* upward, as uv finds a project: *start*,
     then each parent, stopping at the first directory that holds one, or after the
@@ -152,10 +165,14 @@ def load_bound(
     if location is not None and is_remote(location):
         from dataclasses import replace
 
-        with workdir() as tmp:
-            path = fetch(location, Path(tmp), _detected_names(), lambda name: format_of(name).companions,
-                         timeout)  # fmt: skip
-            return replace(_read(path, location, target, selection), files=())
+        try:
+            with workdir() as tmp:
+                path = fetch(location, Path(tmp), _detected_names(), lambda name: format_of(name).companions,
+                             timeout)  # fmt: skip
+                return replace(_read(path, location, target, selection), files=())
+        except OSError as e:
+            # Where the download is kept (a temporary folder; a name too long for it).
+            raise BoundError(location, f"cannot keep what was fetched ({e.strerror or e})") from e
     searched: tuple[Path, ...] = ()
     if location is None:
         path, searched = find_upward(Path.cwd())
