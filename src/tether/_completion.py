@@ -168,10 +168,6 @@ complete -o default -F _{PROG} {PROG}
 # --- zsh ---------------------------------------------------------------------------------
 
 
-def _zsh_quote(text: str) -> str:
-    return "'" + text.replace("'", "'\\''") + "'"
-
-
 def _zsh_desc(text: str) -> str:
     return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]").replace(":", "\\:")
 
@@ -194,15 +190,19 @@ def _zsh_specs(
             spec += f"[{_zsh_desc(option.help)}]"
             if option.takes_value:
                 spec += f":{_zsh_desc(option.metavar.lower())}:{_zsh_action(option)}"
-            specs.append(_zsh_quote(spec))
+            specs.append(shlex.quote(spec))
     for index, positional in enumerate(positionals, 1):
-        specs.append(_zsh_quote(f"{index}:{_zsh_desc(positional.metavar.lower())}:{_zsh_action(positional)}"))
+        specs.append(
+            shlex.quote(f"{index}:{_zsh_desc(positional.metavar.lower())}:{_zsh_action(positional)}")
+        )
     return specs
 
 
 def _zsh(top: tuple[Option, ...], commands: tuple[Command, ...]) -> str:
     join = " \\\n                        "
-    described = "\n".join(f"                {_zsh_quote(c.name + ':' + _zsh_desc(c.help))}" for c in commands)
+    described = "\n".join(
+        f"                {shlex.quote(c.name + ':' + _zsh_desc(c.help))}" for c in commands
+    )
     branches = "\n".join(
         f"                {c.name})\n"
         f"                    _arguments -s{join}{join.join(_zsh_specs(c.options, c.positionals))}\n"

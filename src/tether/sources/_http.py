@@ -53,7 +53,9 @@ class _Connections:
                     socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
-class _HTTPConnection(http.client.HTTPConnection):
+class _Tracked(http.client.HTTPConnection):
+    """A connection whose socket is recorded once made, so that the deadline can shut it."""
+
     def __init__(self, *args: Any, connections: _Connections, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._connections = connections
@@ -63,14 +65,12 @@ class _HTTPConnection(http.client.HTTPConnection):
         self._connections.add(self.sock)
 
 
-class _HTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, *args: Any, connections: _Connections, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._connections = connections
+class _HTTPConnection(_Tracked):
+    pass
 
-    def connect(self) -> None:
-        super().connect()
-        self._connections.add(self.sock)
+
+class _HTTPSConnection(_Tracked, http.client.HTTPSConnection):
+    pass
 
 
 class _HTTPHandler(urllib.request.HTTPHandler):
