@@ -23,7 +23,6 @@ under the test's ``tmp_path`` and named in the failure with its first bytes.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import json
 import math
@@ -37,6 +36,7 @@ import yaml
 
 from tests.adversarial.conftest import BUDGET, SEED, Findings, read_case, run_cli
 from tests.conftest import data_file
+from tests.mutate import DELETE, mutated, paths
 from tether.sources import Selection
 
 if TYPE_CHECKING:
@@ -183,32 +183,6 @@ SEEDS = {
 # -- mutations ------------------------------------------------------------------------
 
 
-def _paths(node: object, path: tuple[str | int, ...] = ()) -> Iterator[tuple[str | int, ...]]:
-    items: list[tuple[str | int, object]] = []
-    if isinstance(node, dict):
-        items = list(node.items())
-    elif isinstance(node, list):
-        items = list(enumerate(node))
-    for key, child in items:
-        yield (*path, key)
-        yield from _paths(child, (*path, key))
-
-
-_DELETE = object()
-
-
-def _mutated(document: dict[str, Any], path: tuple[str | int, ...], value: object) -> dict[str, Any]:
-    result = copy.deepcopy(document)
-    parent: Any = result
-    for key in path[:-1]:
-        parent = parent[key]
-    if value is _DELETE:
-        del parent[path[-1]]
-    else:
-        parent[path[-1]] = copy.deepcopy(value)
-    return result
-
-
 def _sample(rng: random.Random, population: list[Any]) -> list[Any]:
     """At most BUDGET of *population*, in order (all of it when it is no larger)."""
     if len(population) <= BUDGET:
@@ -220,19 +194,19 @@ def _sample(rng: random.Random, population: list[Any]) -> list[Any]:
 def _structured(seed: Seed, kind: str, rng: random.Random) -> Iterator[tuple[str, bytes]]:
     syntax = SYNTAXES[seed.syntax]
     document = syntax.parse(seed.text)
-    paths = list(_paths(document))
+    where = list(paths(document))
     if kind == "delete":
-        for path in _sample(rng, paths):
-            yield f"{_show(path)} removed", syntax.write(_mutated(document, path, _DELETE)).encode()
+        for path in _sample(rng, where):
+            yield f"{_show(path)} removed", syntax.write(mutated(document, path, DELETE)).encode()
     elif kind == "retype":
-        for path, value in _sample(rng, [(p, v) for p in paths for v in syntax.values]):
-            text = syntax.write(_mutated(document, path, value))
+        for path, value in _sample(rng, [(p, v) for p in where for v in syntax.values]):
+            text = syntax.write(mutated(document, path, value))
             yield f"{_show(path)} = {value!r:.40}", text.encode("utf-8", "surrogatepass")
     elif kind == "nest":
         for path, depth, table in _sample(
-            rng, [(p, d, t) for p in paths for d in (100, 5000) for t in (0, 1)]
+            rng, [(p, d, t) for p in where for d in (100, 5000) for t in (0, 1)]
         ):
-            text = syntax.write(_mutated(document, path, _DEEP)).replace(
+            text = syntax.write(mutated(document, path, _DEEP)).replace(
                 _DEEP, syntax.deep(depth, bool(table))
             )
             yield f"{_show(path)} nested {depth} deep", text.encode()

@@ -5,7 +5,6 @@ fall back to the boundary's generic "unexpected structure" (nor raise anything e
 
 from __future__ import annotations
 
-import copy
 import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -14,16 +13,16 @@ import pytest
 import yaml
 
 from tests.conftest import linux_311
+from tests.mutate import DELETE, mutated, paths
 from tether.errors import BoundError
 from tether.sources import Selection, load_bound
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
     from pathlib import Path
 
-_DELETE = object()
 #: A value of each type the formats have, put in place of every value in turn.
-_WRONG: tuple[object, ...] = ({"k": "v"}, ["x"], "s", 7, 1.5, True, _DELETE)
+_WRONG: tuple[object, ...] = ({"k": "v"}, ["x"], "s", 7, 1.5, True, DELETE)
 
 
 def _toml_value(value: object) -> str:
@@ -50,29 +49,6 @@ def to_yaml(document: dict[str, Any]) -> str:
 
 def to_json(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=1)
-
-
-def _paths(node: object, path: tuple[str | int, ...] = ()) -> Iterator[tuple[str | int, ...]]:
-    items: list[tuple[str | int, object]] = []
-    if isinstance(node, dict):
-        items = list(node.items())
-    elif isinstance(node, list):
-        items = list(enumerate(node))
-    for key, child in items:
-        yield (*path, key)
-        yield from _paths(child, (*path, key))
-
-
-def _mutated(document: dict[str, Any], path: tuple[str | int, ...], value: object) -> dict[str, Any]:
-    result = copy.deepcopy(document)
-    parent: Any = result
-    for key in path[:-1]:
-        parent = parent[key]
-    if value is _DELETE:
-        del parent[path[-1]]
-    else:
-        parent[path[-1]] = copy.deepcopy(value)
-    return result
 
 
 @dataclass(frozen=True)
@@ -250,10 +226,10 @@ def test_the_valid_document_reads(tmp_path: Path, case: Case) -> None:
 @pytest.mark.parametrize("case", list(CASES.values()), ids=list(CASES))
 def test_every_wrong_shape_is_named(tmp_path: Path, case: Case) -> None:
     unforeseen = []
-    for path in _paths(case.document):
+    for path in paths(case.document):
         for value in _WRONG:
-            error = _read(tmp_path, case, _mutated(case.document, path, value))
+            error = _read(tmp_path, case, mutated(case.document, path, value))
             if error is not None and "unexpected structure" in error:
-                shown = "removed" if value is _DELETE else repr(value)
+                shown = "removed" if value is DELETE else repr(value)
                 unforeseen.append(f"{'.'.join(map(str, path))} {shown}: {error}")
     assert unforeseen == []
