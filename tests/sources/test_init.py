@@ -132,3 +132,20 @@ def test_a_nested_file_is_named_for_its_own_faults(tmp_path: Path) -> None:
     with pytest.raises(BoundError) as exc:
         load_bound(str(tmp_path / "requirements.txt"), linux_311())
     assert str(exc.value) == f"{tmp_path / 'sub' / 'more.txt'}: no such file"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["pylock.toml", "pylock.dev.toml", "pylock..toml", "pylock.a.b.toml", "pylock.toml.bak", "xpylock.toml",
+     "pylock.dev-1.toml", "pylock.DEV.toml", "pylock._.toml", "pyproject.toml"],
+)  # fmt: skip
+def test_pylock_names_as_packaging_tells_them(name: str) -> None:
+    """sources._is_pylock avoids importing packaging.pylock to look at a file name; it
+    must say what packaging.pylock.is_valid_pylock_path says."""
+    from pathlib import Path
+
+    from packaging.pylock import is_valid_pylock_path
+
+    from tether.sources import format_of
+
+    assert (format_of(name).name == "pylock") == is_valid_pylock_path(Path(name))

@@ -51,11 +51,11 @@ __all__ = [
 
 
 def _is_pylock(name: str) -> bool:
-    # PEP 751: pylock.toml or pylock.<name>.toml, <name> without dots. The same rule as
-    # packaging.pylock.is_valid_pylock_path, which would import that module (~18 ms)
-    # just to look at a file name.
+    # PEP 751: pylock.toml or pylock.<name>.toml, <name> not empty and without dots. The
+    # same rule as packaging.pylock.is_valid_pylock_path (tests/sources/test_init.py holds
+    # them equal), which would import that module (~18 ms) just to look at a file name.
     return name == "pylock.toml" or (
-        name.startswith("pylock.") and name.endswith(".toml") and name.count(".") == 2
+        name.startswith("pylock.") and name.endswith(".toml") and name.count(".") == 2 and len(name) > 12
     )
 
 
