@@ -22,7 +22,15 @@ if TYPE_CHECKING:
     from tether._fast import Display
     from tether.check import CheckOptions
 
-__all__ = ["build_parser", "main"]
+__all__ = [
+    "COMMANDS",
+    "add_bound_options",
+    "add_command",
+    "add_target_options",
+    "build_parser",
+    "main",
+    "write_atomically",
+]
 
 EXIT_VALID, EXIT_DRIFT, EXIT_ERROR = 0, 1, 2
 
@@ -56,7 +64,7 @@ def _exit_code(text: str) -> int:
     return value
 
 
-def _add_target_options(parser: argparse.ArgumentParser) -> None:
+def add_target_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-p",
         "--python",
@@ -67,10 +75,10 @@ def _add_target_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_bound_options(parser: argparse.ArgumentParser) -> None:
+def add_bound_options(parser: argparse.ArgumentParser) -> None:
     from tether.sources import describe_formats
 
-    _add_target_options(parser)
+    add_target_options(parser)
     group = parser.add_argument_group("bound")
     group.add_argument(
         "--lock",
@@ -165,19 +173,34 @@ EXAMPLES = {
 }
 
 
-def _subparser(sub: Any, name: str, *, help: str, description: str = "") -> argparse.ArgumentParser:
+#: The modules of the commands beyond validate and the site-* family: each has a
+#: ``register(sub)`` that adds its subcommand with :func:`add_command`, and keeps its
+#: imports inside the function it sets as ``func`` (building the parser imports them all).
+COMMANDS: tuple[str, ...] = ()
+
+
+def add_command(
+    sub: Any,
+    name: str,
+    *,
+    help: str,
+    description: str = "",
+    examples: Sequence[str] = (),
+    exit_codes: str | None = None,
+) -> argparse.ArgumentParser:
     """A subcommand with the options every subcommand takes (-q, -v, --color) and an epilog
-    of examples and exit codes."""
+    of examples and exit codes (*exit_codes*, default: :data:`EXIT_CODES`)."""
     import argparse
 
-    examples = "\n".join(f"  {line}" for line in EXAMPLES.get(name, []))
+    lines = "\n".join(f"  {line}" for line in (*EXAMPLES.get(name, ()), *examples))
     parser: argparse.ArgumentParser = sub.add_parser(
         name,
         # An abbreviation (--no-cach) would be another command line to the result cache.
         allow_abbrev=False,
         help=help,
         description=description or help,
-        epilog=(f"examples:\n{examples}\n\n" if examples else "") + EXIT_CODES_OF.get(name, EXIT_CODES),
+        epilog=(f"examples:\n{lines}\n\n" if lines else "")
+        + (exit_codes or EXIT_CODES_OF.get(name, EXIT_CODES)),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     output = parser.add_argument_group("output")
@@ -206,14 +229,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-V", "--version", action="version", version=f"tether {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    validate = _subparser(
+    validate = add_command(
         sub,
         "validate",
         help="compare an environment with its lock file",
         description="Report every package that is missing, at the wrong version or source, or "
         "not allowed, in the target's environment compared with the bound.",
     )
-    _add_bound_options(validate)
+    add_bound_options(validate)
     validate.add_argument(
         "--format",
         choices=("text", "json", "csv"),
@@ -234,7 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.set_defaults(func=_cmd_validate)
 
-    install = _subparser(
+    install = add_command(
         sub,
         "site-install",
         help="check the environment on every start of its python",
@@ -243,7 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
         "it has drifted. Installers (pip, uv, poetry, pipenv, pdm, pip-sync) and tether are never "
         "blocked, so the environment can always be repaired; TETHER_SKIP=1 skips one run.",
     )
-    _add_bound_options(install)
+    add_bound_options(install)
     install.add_argument(
         "--on-drift",
         choices=("warn", "exit"),
@@ -278,19 +301,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     install.set_defaults(func=_cmd_site_install)
 
-    uninstall = _subparser(sub, "site-uninstall", help="remove the start-up check")
-    _add_target_options(uninstall)
+    uninstall = add_command(sub, "site-uninstall", help="remove the start-up check")
+    add_target_options(uninstall)
     uninstall.set_defaults(func=_cmd_site_uninstall)
 
     refresh = sub.add_parser("site-refresh", allow_abbrev=False, help=argparse.SUPPRESS)
     refresh.add_argument("state", help="the hook's state file")
     refresh.set_defaults(func=_cmd_site_refresh)
 
-    status = _subparser(sub, "site-status", help="show whether the start-up check is installed")
-    _add_target_options(status)
+    status = add_command(sub, "site-status", help="show whether the start-up check is installed")
+    add_target_options(status)
     status.set_defaults(func=_cmd_site_status)
 
-    config = _subparser(
+    config = add_command(
         sub,
         "config",
         help="show the effective configuration and where each setting comes from",
@@ -301,9 +324,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     config.set_defaults(func=_cmd_config)
 
-    completion = _subparser(sub, "completion", help="print a shell completion script (bash, zsh or fish)")
+    completion = add_command(sub, "completion", help="print a shell completion script (bash, zsh or fish)")
     completion.add_argument("shell", choices=("bash", "zsh", "fish"), help="the shell to complete for")
     completion.set_defaults(func=_cmd_completion)
+    import importlib
+
+    for module in COMMANDS:
+        importlib.import_module(module).register(sub)
     for name, subparser in sub.choices.items():
         subparser.set_defaults(parser=subparser, command=name)
     return parser
@@ -346,7 +373,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return _validate(_check_options(args), display, args.argv, args.output)
 
 
-def _write_atomically(path: str, text: str) -> None:
+def write_atomically(path: str, text: str) -> None:
     """Write *text* to *path* whole, or leave *path* as it was.
 
     :raises TetherError: when it cannot be written.
@@ -388,7 +415,7 @@ def _validate(
     out = render(checked.report, display)
     code = EXIT_VALID if checked.report.valid else EXIT_DRIFT
     if to is not None:
-        _write_atomically(to, out)
+        write_atomically(to, out)
         return code
     sys.stdout.write(out)
     from tether.sources.remote import is_remote

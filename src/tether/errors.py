@@ -7,6 +7,7 @@ __all__ = [
     "ConfigError",
     "DocumentError",
     "HookError",
+    "RecordError",
     "TargetError",
     "TetherError",
 ]
@@ -106,3 +107,8 @@ class ConfigError(TetherError, ValueError):
         if self.key is not None:
             where += f": in {self.key!r}"
         return f"{where}: {self.message}"
+
+
+class RecordError(TetherError):
+    """An installed distribution's ``RECORD`` is missing, unreadable or malformed (the
+    message names the file, and the row where one applies)."""
