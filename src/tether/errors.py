@@ -7,6 +7,7 @@ __all__ = [
     "ConfigError",
     "DocumentError",
     "HookError",
+    "PurgeError",
     "RecordError",
     "TargetError",
     "TetherError",
@@ -112,3 +113,8 @@ class ConfigError(TetherError, ValueError):
 class RecordError(TetherError):
     """An installed distribution's ``RECORD`` is missing, unreadable or malformed (the
     message names the file, and the row where one applies)."""
+
+
+class PurgeError(TetherError):
+    """``tether purge`` refused to remove, or could not remove, what it planned to (the
+    message says why, and that the environment was left as it was)."""
