@@ -255,6 +255,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="recompute even if nothing changed since the last identical run",
     )
+    validate.add_argument(
+        "--verify-files",
+        action="store_true",
+        help="also check every installed file against its distribution's RECORD, as tether verify "
+        "does (never answered from the caches)",
+    )
     validate.set_defaults(func=_cmd_validate)
 
     install = add_command(
@@ -365,6 +371,7 @@ def _check_options(args: argparse.Namespace) -> CheckOptions:
         use_cache=not getattr(args, "no_cache", False),
         timeout=args.timeout,
         config_stamps=config.stamps,
+        verify_files=getattr(args, "verify_files", False),
     )
 
 
@@ -536,9 +543,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv[:1] == ["validate"]:
         from tether import _cache
 
-        # A report written to a file is not answered from the caches (they hold stdout).
-        cacheable = _cache.enabled(argv) and not any(
-            a.startswith("--output") or (a[:1] == "-" and a[1:2] != "-" and "o" in a) for a in argv
+        # A report written to a file is not answered from the caches (they hold stdout), nor
+        # a run that hashes every installed file (the caches stamp no file in a package).
+        cacheable = (
+            _cache.enabled(argv)
+            and "--verify-files" not in argv
+            and not any(
+                a.startswith("--output") or (a[:1] == "-" and a[1:2] != "-" and "o" in a) for a in argv
+            )
         )
         hit = _cache.lookup(argv) if cacheable else None
         if hit is None and cacheable:

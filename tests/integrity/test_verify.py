@@ -258,3 +258,45 @@ def test_cli_text_quiet_and_bad_jobs(dist_venv: MakeDistVenv, install: Install, 
     bad = tether("verify", "-p", venv, "--jobs", "0")
     assert bad.returncode == 2
     assert "expected a number of threads from 1 to 256, got '0'" in bad.stderr
+
+
+def test_file_statuses_are_one_vocabulary() -> None:
+    from tether.integrity.verify import FILE_STATUSES
+    from tether.report import FILE_STATUSES as REPORTED
+
+    assert REPORTED == FILE_STATUSES
+
+
+def test_validate_verify_files_is_never_answered_from_a_cache(
+    dist_venv: MakeDistVenv, install: Install, tmp_path: Path
+) -> None:
+    venv = dist_venv({})
+    site = site_packages(venv)
+    install(site, "demo", {"demo/__init__.py": b"x = 1\n"})
+    lock = tmp_path / "requirements.txt"
+    lock.write_text("demo==1.0\n")
+    argv = ("validate", "-p", venv, "--lock", lock, "--format", "json")
+    # Each run twice: the second of a plain validate is the cache's answer.
+    for _ in range(2):
+        assert tether(*argv).returncode == 0
+        assert tether(*argv, "--verify-files").returncode == 0
+    (site / "demo/__init__.py").write_text("x = 2\n")  # same size; no stamp the caches take moves
+    assert tether(*argv).returncode == 0
+    proc = tether(*argv, "--verify-files")
+    assert proc.returncode == 1
+    report = json.loads(proc.stdout)
+    assert report["records"] == [
+        {
+            "name": "demo",
+            "status": "modified-file",
+            "installed": "1.0",
+            "expected": None,
+            "sites": [str(site)],
+            "detail": "demo/__init__.py: its sha256 differs from RECORD's",
+        }
+    ]
+    assert report["summary"]["modified-file"] == 1
+    assert report["repair"] == f"uv pip install --python {venv}/bin/python --reinstall --no-deps demo==1.0"
+    assert "modified-file" not in json.loads(tether(*argv).stdout)["summary"]
+    text = tether("validate", "-p", venv, "--lock", lock, "--verify-files")
+    assert "drift: 1 modified-file" in text.stdout
