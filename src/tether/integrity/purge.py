@@ -131,8 +131,9 @@ def _removal(dist: Dist, reason: str, roots: tuple[str, ...]) -> Removal:
         raise PurgeError(msg) from e
     metadata = os.path.abspath(dist.path)
     files: dict[str, None] = {}
+    real_dirs: dict[str, str] = {}
     for item in owned:
-        if not within(item.path, roots):
+        if not within(item.path, roots, real_dirs):
             msg = (
                 f"{os.path.join(dist.path, 'RECORD')}: the row {item.recorded!r} names {item.path}, outside "
                 f"the environment ({', '.join(roots)}); nothing removed"

@@ -159,10 +159,19 @@ def environment_roots(target: Target) -> tuple[str, ...]:
     return tuple(dict.fromkeys(os.path.realpath(r) for r in roots))
 
 
-def within(path: str, roots: Sequence[str]) -> bool:
+def within(path: str, roots: Sequence[str], real_dirs: dict[str, str] | None = None) -> bool:
     """Whether *path* (absolute, normalised) is inside one of *roots*, its directory's
-    symbolic links resolved (a link to ``/etc`` inside a package is not inside)."""
-    real = os.path.join(os.path.realpath(os.path.dirname(path)), os.path.basename(path))
+    symbolic links resolved (a link to ``/etc`` inside a package is not inside).
+
+    :param real_dirs: resolved directories, kept between calls (most files share one).
+    """
+    folder = os.path.dirname(path)
+    real_dir = None if real_dirs is None else real_dirs.get(folder)
+    if real_dir is None:
+        real_dir = os.path.realpath(folder)
+        if real_dirs is not None:
+            real_dirs[folder] = real_dir
+    real = os.path.join(real_dir, os.path.basename(path))
     return any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
 
 
@@ -190,11 +199,12 @@ def verify_dists(
     tasks: list[_Task] = []
     recorded: set[str] = set()
     owners: dict[str, Dist] = {}
+    real_dirs: dict[str, str] = {}
     for dist in dists:
         owned = _owned(dist, findings)
         for item in owned:
             recorded.add(item.path)
-            if not within(item.path, roots):
+            if not within(item.path, roots, real_dirs):
                 findings.append(
                     _finding(
                         dist,
