@@ -523,6 +523,48 @@ def _may_be_verbose(argv: Sequence[str]) -> bool:
     return any(a == "--verbose" or (a[:1] == "-" and a[1:2] != "-" and "v" in a) for a in argv)
 
 
+def _cacheable(argv: Sequence[str]) -> bool:
+    """Whether a ``validate`` command line may be answered from the caches and stored in
+    them (a report written to a file is not: they hold stdout; nor a run that hashes every
+    installed file: the caches stamp no file inside a package)."""
+    from tether import _cache
+
+    return (
+        _cache.enabled(argv)
+        and "--verify-files" not in argv
+        and not any(a.startswith("--output") or (a[:1] == "-" and a[1:2] != "-" and "o" in a) for a in argv)
+    )
+
+
+def _answer_remembered(argv: Sequence[str]) -> int | None:
+    """Answer a ``validate`` command line without argparse: from the result cache when
+    nothing changed, from the remembered expectation when only the environment changed,
+    from the remembered options when the bound changed; ``None`` for a line not seen
+    before (or whose remembered answer no longer holds)."""
+    from tether import _cache, _fast
+
+    hit = _cache.lookup(argv) or _fast.validate(argv)
+    if hit is None:
+        remembered = _fast.options(argv)
+        if remembered is None:
+            return None
+        from tether.check import CheckOptions
+
+        try:
+            options = CheckOptions.from_dict(remembered[0], config_stamps=remembered[2])
+            return _validate(options, remembered[1], argv)
+        except TetherError as e:
+            sys.stderr.write(f"tether: error: {e}\n")
+            return EXIT_ERROR
+    if _may_be_verbose(argv):
+        remembered = _fast.options(argv)
+        if remembered is not None and remembered[1][3]:
+            sys.stderr.write("tether: answered from the cache (nothing it depends on changed)\n")
+    sys.stderr.write(hit[1])
+    sys.stdout.write(hit[0])
+    return hit[2]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code."""
     for stream in (sys.stdout, sys.stderr):
@@ -539,45 +581,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Everything tether finds (the venv, the bound, the configuration) starts there.
         sys.stderr.write(f"tether: error: the working directory is gone ({e.strerror or e}); cd somewhere\n")
         return EXIT_ERROR
-    cacheable = False
-    if argv[:1] == ["validate"]:
-        from tether import _cache
-
-        # A report written to a file is not answered from the caches (they hold stdout), nor
-        # a run that hashes every installed file (the caches stamp no file in a package).
-        cacheable = (
-            _cache.enabled(argv)
-            and "--verify-files" not in argv
-            and not any(
-                a.startswith("--output") or (a[:1] == "-" and a[1:2] != "-" and "o" in a) for a in argv
-            )
-        )
-        hit = _cache.lookup(argv) if cacheable else None
-        if hit is None and cacheable:
-            from tether import _fast
-
-            hit = _fast.validate(argv)
-            remembered = _fast.options(argv) if hit is None else None
-            if remembered is not None:
-                # A command line seen before whose bound changed: its options without argparse.
-                from tether.check import CheckOptions
-
-                try:
-                    options = CheckOptions.from_dict(remembered[0], config_stamps=remembered[2])
-                    return _validate(options, remembered[1], argv)
-                except TetherError as e:
-                    sys.stderr.write(f"tether: error: {e}\n")
-                    return EXIT_ERROR
-        if hit is not None:
-            if _may_be_verbose(argv):
-                from tether import _fast
-
-                remembered = _fast.options(argv)
-                if remembered is not None and remembered[1][3]:
-                    sys.stderr.write("tether: answered from the cache (nothing it depends on changed)\n")
-            sys.stderr.write(hit[1])
-            sys.stdout.write(hit[0])
-            return hit[2]
+    cacheable = argv[:1] == ["validate"] and _cacheable(argv)
+    if cacheable:
+        answered = _answer_remembered(argv)
+        if answered is not None:
+            return answered
     parser = build_parser()
     args, unknown = parser.parse_known_args(argv)
     if unknown:

@@ -164,6 +164,22 @@ def _opening_error(e: OSError) -> DocumentError:
     return DocumentError(f"cannot read it ({e.strerror or e})")
 
 
+def _check_type(name: str, volatile: bool) -> None:
+    """Refuse *name* by what ``stat`` says it is, before it is opened.
+
+    :raises DocumentError: if it is missing or not a file that may be read.
+    """
+    try:
+        mode = os.stat(name).st_mode
+    except OSError as e:
+        raise _opening_error(e) from None
+    except ValueError:
+        raise DocumentError("cannot read it (its name holds a NUL character)") from None
+    refused = _refuse(mode, pipe=volatile)
+    if refused is not None:
+        raise DocumentError(refused)
+
+
 def read_bytes(path: str | Path, *, bound: bool = False) -> bytes:
     """The content of a bound's file, refused by type before it is read.
 
@@ -179,15 +195,7 @@ def read_bytes(path: str | Path, *, bound: bool = False) -> bytes:
         raise DocumentError(msg)
     if not volatile:
         consult(name)
-    try:
-        mode = os.stat(name).st_mode
-    except OSError as e:
-        raise _opening_error(e) from None
-    except ValueError:
-        raise DocumentError("cannot read it (its name holds a NUL character)") from None
-    refused = _refuse(mode, pipe=volatile)
-    if refused is not None:
-        raise DocumentError(refused)
+    _check_type(name, volatile)
     # O_NONBLOCK: a named pipe swapped in since the stat cannot block the open. O_NOCTTY:
     # a terminal swapped in does not become ours.
     flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
