@@ -36,8 +36,8 @@ class CheckOptions:
     #: (:attr:`tether.config.Config.stamps`): what the options above were partly read from.
     config_stamps: tuple[tuple[str, object], ...] = field(default=(), compare=False, repr=False)
     #: Also check every installed file against its RECORD (``validate --verify-files``:
-    #: :mod:`tether.integrity.verify`); never part of :meth:`to_dict`, so neither the
-    #: start-up check nor the caches ever answer such a run.
+    #: :mod:`tether.integrity.verify`). A validate command line with it is never cached;
+    #: a start-up check installed with it hands each change of the environment to tether.
     verify_files: bool = False
 
     def to_dict(self) -> Options:
@@ -61,6 +61,7 @@ class CheckOptions:
             "subset": self.subset,
             "ignore": sorted(self.ignore),
             "timeout": self.timeout,
+            "verify_files": self.verify_files,
         }
 
     @classmethod
@@ -89,6 +90,8 @@ class CheckOptions:
             ignore=frozenset(stored["ignore"]),
             timeout=stored["timeout"],
             config_stamps=tuple(config_stamps),
+            # Absent from what an older tether stored.
+            verify_files=bool(stored.get("verify_files", False)),
         )
 
 
@@ -150,7 +153,9 @@ def check(options: CheckOptions) -> Checked:
         target=target,
         bound=bound,
         expect=expect,
-        certain=certain(expect) and settled(expect, findings),
+        # Files are verified by tether, never by the runtime: a hook installed with
+        # --verify-files hands every change of the environment to `tether site-refresh`.
+        certain=certain(expect) and settled(expect, findings) and not options.verify_files,
         installed=installed,
         report=report,
         stamps=env_stamps + bound_stamps,

@@ -305,6 +305,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="install into an interpreter that is not a virtual or conda environment (every "
         "program on it is then checked)",
     )
+    install.add_argument(
+        "--verify-files",
+        action="store_true",
+        help="also check the installed files against their RECORDs (as tether verify does) now, and "
+        "again at the first start after each change of the environment (an install, an upgrade, a "
+        "removal)",
+    )
     install.set_defaults(func=_cmd_site_install)
 
     uninstall = add_command(sub, "site-uninstall", help="remove the start-up check")

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
         subset: bool
         ignore: List[str]
         timeout: float
+        #: Also verify the installed files (absent from an older tether's state).
+        verify_files: bool
 
     class State(TypedDict):
         """The whole state."""
