@@ -88,3 +88,13 @@ def test_missing_a_directory_and_a_fifo(tmp_path: Path) -> None:
 def test_an_empty_record_owns_nothing(tmp_path: Path) -> None:
     site, info = write_record(tmp_path, "")
     assert read_record(str(info), str(site)) == ()
+
+
+def test_a_quoted_newline_and_crlf_rows(tmp_path: Path) -> None:
+    # csv.writer (pip, installer) quotes a path with a newline; a RECORD written on
+    # Windows ends its rows with CRLF.
+    site, info = write_record(tmp_path, '"demo/new\nline.py",,\r\ndemo/x.py,,3\r\n')
+    assert [(f.recorded, f.size) for f in read_record(str(info), str(site))] == [
+        ("demo/new\nline.py", None),
+        ("demo/x.py", 3),
+    ]

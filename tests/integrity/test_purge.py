@@ -224,3 +224,13 @@ def test_a_package_of_the_base_installation_is_kept(tmp_path: Path, install: Ins
     assert [r["name"] for r in report["removed"]] == ["pytest-local"]
     kept = {s["name"]: s["reason"] for s in report["skipped"]}
     assert kept["pytest"].endswith("outside the environment")
+
+
+def test_a_row_with_a_nul_byte_is_refused(dist_venv: MakeDistVenv, install: Install) -> None:
+    venv = dist_venv({})
+    site = site_packages(venv)
+    install(site, "demo", {"demo/__init__.py": b""}, extra_rows=('"de\x00mo/x.py",,',))
+    proc = tether("purge", "-p", venv, "--pattern", "demo", "--yes")
+    assert proc.returncode == 2
+    assert proc.stderr.endswith("RECORD: the row 'de\\x00mo/x.py' has a NUL byte; nothing removed\n")
+    assert (site / "demo/__init__.py").exists()

@@ -300,3 +300,19 @@ def test_validate_verify_files_is_never_answered_from_a_cache(
     assert "modified-file" not in json.loads(tether(*argv).stdout)["summary"]
     text = tether("validate", "-p", venv, "--lock", lock, "--verify-files")
     assert "drift: 1 modified-file" in text.stdout
+
+
+def test_a_row_with_a_nul_byte(dist_venv: MakeDistVenv, install: Install) -> None:
+    venv = dist_venv({})
+    site = site_packages(venv)
+    install(
+        site, "demo", {"demo/__init__.py": b""}, extra_rows=('"de\x00mo/x.py",,', '"demo/new\nline.py",,')
+    )
+    proc = tether("verify", "-p", venv)
+    assert proc.returncode == 1
+    assert "\x00" not in proc.stdout
+    rows = [line.split("  ")[0:1] + line.split()[2:4] for line in proc.stdout.splitlines()[1:3]]
+    assert rows == [
+        ["demo", "missing-file", repr(str((site / "demo/new\nline.py").relative_to(venv)))],
+        ["demo", "unverifiable", repr(str((site / "de\x00mo/x.py").relative_to(venv)))],
+    ]

@@ -132,10 +132,14 @@ def _removal(dist: Dist, reason: str, roots: tuple[str, ...]) -> Removal:
     metadata = os.path.abspath(dist.path)
     files: dict[str, None] = {}
     real_dirs: dict[str, str] = {}
+    record = os.path.join(dist.path, "RECORD")
     for item in owned:
+        if "\0" in item.path:
+            msg = f"{record}: the row {item.recorded!r} has a NUL byte; nothing removed"
+            raise PurgeError(msg)
         if not within(item.path, roots, real_dirs):
             msg = (
-                f"{os.path.join(dist.path, 'RECORD')}: the row {item.recorded!r} names {item.path}, outside "
+                f"{record}: the row {item.recorded!r} names {item.path}, outside "
                 f"the environment ({', '.join(roots)}); nothing removed"
             )
             raise PurgeError(msg)

@@ -40,10 +40,11 @@ SCHEMA = 1
 
 def shown(path: str, prefix: str) -> str:
     """*path* relative to the environment's prefix when inside it (shorter, and the same
-    on every machine), else as it is."""
+    on every machine), else as it is; quoted when it holds a control character (a name
+    in a hostile RECORD must not write to the terminal)."""
     if path.startswith(prefix.rstrip(os.sep) + os.sep):
-        return os.path.relpath(path, prefix)
-    return path
+        path = os.path.relpath(path, prefix)
+    return repr(path) if any(ord(c) < 32 or ord(c) == 127 for c in path) else path
 
 
 def repair_files(findings: Sequence[FileFinding], python: str, *, has_pip: bool) -> str:

@@ -165,6 +165,8 @@ def within(path: str, roots: Sequence[str], real_dirs: dict[str, str] | None = N
 
     :param real_dirs: resolved directories, kept between calls (most files share one).
     """
+    if "\0" in path:
+        return False  # no file has such a name; realpath() would raise
     folder = os.path.dirname(path)
     real_dir = None if real_dirs is None else real_dirs.get(folder)
     if real_dir is None:
@@ -204,7 +206,9 @@ def verify_dists(
         owned = _owned(dist, findings)
         for item in owned:
             recorded.add(item.path)
-            if not within(item.path, roots, real_dirs):
+            if "\0" in item.path:
+                findings.append(_finding(dist, "unverifiable", item.path, "a RECORD row with a NUL byte"))
+            elif not within(item.path, roots, real_dirs):
                 findings.append(
                     _finding(
                         dist,
