@@ -27,6 +27,7 @@ a dependency for that alone.
 
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,10 +69,20 @@ def _bump(release: list[int], index: int) -> str:
     return ".".join(str(p) for p in bumped)
 
 
+_ANY = re.compile(r"v?[x*](\.[x*])*", re.IGNORECASE)
+_ORDERED = ("<=", ">=", "<", ">")
+
+
 def _one(part: str) -> str:
-    """One poetry constraint (``^1.2.3``, ``~1.2``, ``1.2.*``, ``>=1``) as PEP 440."""
+    """One poetry constraint (``^1.2.3``, ``~1.2``, ``1.2.*``, ``>=1``) as PEP 440.
+
+    Where poetry-core reads more than PEP 440 (``x``, ``*.*``, ``~=1``, ``>=3.5.*``, which
+    old packages' ``python_requires`` and so their locked ``python-versions`` hold), it is
+    read as poetry-core reads it (tests/sources/test_poetry_constraint.py holds the two
+    equal on a table of constraints and versions).
+    """
     part = part.strip()
-    if part in {"", "*"}:
+    if part == "" or _ANY.fullmatch(part):
         return ""
     if part.startswith("^"):
         version = Version(part[1:].strip())
@@ -85,7 +96,12 @@ def _one(part: str) -> str:
         return f">={version},<{_bump(release, 0 if len(release) == 1 else 1)}"
     for op in ("===", "==", "!=", "<=", ">=", "~=", "<", ">"):
         if part.startswith(op):
-            return f"{op}{part[len(op) :].strip()}"
+            operand = part[len(op) :].strip()
+            if op in _ORDERED:
+                operand = operand.removesuffix(".*")  # poetry-core: >=3.5.* is >=3.5
+            if op == "~=" and "." not in operand:  # poetry-core: ~=1 is >=1,<2
+                return f">={operand},<{_bump(list(Version(operand).release), 0)}"
+            return f"{op}{operand}"
     return f"=={part}"
 
 
