@@ -155,6 +155,15 @@ class _Dep:
         """The key path of one of the edge's fields (``markers``, ``python``)."""
         return f"{self.key}.{field}" if self.table else self.key
 
+    @classmethod
+    def from_requirement(cls, req: Requirement, key: str) -> _Dep:
+        """A PEP 508 dependency (``[project]``, ``[dependency-groups]``), its name and
+        extras normalised as every requirement's are (:meth:`Expectation.from_requirement`)."""
+        exp = Expectation.from_requirement(req, origin=key)
+        return cls(name=exp.name, constraint=str(exp.specifier) or "*",
+                   markers=str(req.marker) if req.marker else None, python=None, optional=False,
+                   extras=exp.extras, key=key)  # fmt: skip
+
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class _Package:
@@ -337,11 +346,7 @@ def _root_dependencies(pyproject: Table) -> tuple[dict[str, list[_Dep]], set[str
     groups: dict[str, list[_Dep]] = {"main": []}
     key = project.key("dependencies")
     for i, text in enumerate(project.strings("dependencies")):
-        req = _requirement(text, f"{key}[{i}]")
-        groups["main"].append(_Dep(name=canonicalize_name(req.name), constraint=str(req.specifier) or "*",
-                                   markers=str(req.marker) if req.marker else None, python=None,
-                                   optional=False, extras=frozenset(canonicalize_name(e) for e in req.extras),
-                                   key=f"{key}[{i}]"))  # fmt: skip
+        groups["main"].append(_Dep.from_requirement(_requirement(text, f"{key}[{i}]"), f"{key}[{i}]"))
     deps = poetry.table("dependencies")
     for name in deps.data:
         if name.lower() != "python":
@@ -362,18 +367,8 @@ def _root_dependencies(pyproject: Table) -> tuple[dict[str, list[_Dep]], set[str
     dependency_groups = pyproject.table("dependency-groups")
     for group in dependency_groups.data:
         for _, text in resolve_groups(dependency_groups, [group]):
-            req = Requirement(text)
-            groups.setdefault(group, []).append(
-                _Dep(
-                    name=canonicalize_name(req.name),
-                    constraint=str(req.specifier) or "*",
-                    markers=str(req.marker) if req.marker else None,
-                    python=None,
-                    optional=False,
-                    extras=frozenset(req.extras),
-                    key=f"dependency-groups.{group}",
-                )
-            )
+            dep = _Dep.from_requirement(Requirement(text), f"dependency-groups.{group}")
+            groups.setdefault(group, []).append(dep)
     name = project.get("name", str) or poetry.get("name", str) or ""
     return groups, optional_groups, name
 
