@@ -8,6 +8,7 @@ renders tether's selection in:
 - ``name==version``: a package installed from an index (or an archive) at that version;
 - ``name @ path`` (`` (editable)``): a local directory, relative to the lock's folder;
 - ``name @ git+url@commit``: a git checkout;
+- ``name @ url``: an archive named by its URL (pylock);
 - ``name``: a package the lock leaves unpinned.
 
 Pixi's conda packages are listed too, as ``conda name==version``. Names are normalised
@@ -30,10 +31,18 @@ runs offline, and the markers the export keeps are evaluated with ``packaging``:
 - pixi.lock: pixi is not installable from the package registry here, so the selection is
   read from the lock itself with PyYAML, as pixi documents it: the ``default``
   environment's ``packages`` list for ``linux-64``, each reference looked up in the
-  top-level ``packages``.
+  top-level ``packages``;
+- pylock.toml: ``uv pip install --dry-run -r pylock.toml`` for the target's Python version
+  and platform (uv evaluates the markers); two locks need a word, given in their headers
+  (pipenv's ``environments = []``, and a lock ``pip lock`` wrote on macOS arm64).
+
+Selections other than the default (``--no-default-groups``, ``--only-group docs``,
+``--dev``, ``--environment test``, ...) are in ``VARIANTS``, on CPython 3.12, each file
+named after the tool's options: ``<lock>.expected-linux-cp312--no-default-groups.txt``.
+Requirements files are not here: they are not locks, and resolving them needs the index.
 
 Usage (from the repository's root, with .venv-test, which has uv, poetry,
-poetry-plugin-export, pipenv and PyYAML)::
+poetry-plugin-export, pipenv and PyYAML; about a minute, offline)::
 
     .venv-test/bin/python scripts/expected_selections.py           # write the files
     .venv-test/bin/python scripts/expected_selections.py --check   # exit 1 if one differs
@@ -43,6 +52,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -88,6 +98,7 @@ TARGETS = {
     "linux-cp314": _linux_cpython(14, 0),
 }
 USUAL = ("linux-cp310", "linux-cp312")
+Flags = tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -103,6 +114,8 @@ class Export:
     entries: list[Entry]
     #: How it was produced, for the header: the command and the tool's version.
     how: list[str]
+    #: Who evaluated the markers, for the header.
+    evaluated: str = "with each kept marker evaluated for the environment below by packaging."
 
 
 def pinned(name: str, version: str) -> str:
@@ -132,10 +145,10 @@ def copy_of(lock: Path, tmp: Path, *names: str) -> Path:
     return tmp
 
 
-def uv_export(lock: Path) -> Export:
+def uv_export(lock: Path, flags: Flags) -> Export:
     with tempfile.TemporaryDirectory() as tmp:
         cwd = copy_of(lock, Path(tmp), "pyproject.toml")
-        cmd = ["uv", "export", "--frozen", "--no-hashes", "--format", "pylock.toml"]
+        cmd = ["uv", "export", "--frozen", "--no-hashes", "--format", "pylock.toml", *flags]
         data = tomllib.loads(run([str(BIN / cmd[0]), *cmd[1:], "--offline"], cwd))
     entries = []
     for pkg in data["packages"]:
@@ -151,14 +164,18 @@ def uv_export(lock: Path) -> Export:
     return Export(entries, [f"`{' '.join(cmd)}` ({version_of('uv')})"])
 
 
-def _requirement_lines(text: str) -> Iterator[Entry]:
+def _requirement_lines(text: str, editable: dict[str, str] | None = None) -> Iterator[Entry]:
     """The lines of an exported requirements file, each with its marker (``-i``, comments and
-    hash continuation lines left out)."""
+    hash continuation lines left out); ``-e PATH`` is named by *editable* (path to name)."""
     from packaging.requirements import Requirement
 
     for raw in text.splitlines():
         line = raw.strip()
         if not line or line.startswith(("#", "-i ", "--index-url", "--extra-index-url")):
+            continue
+        if line.startswith("-e "):
+            path = line.removeprefix("-e ").strip()
+            yield Entry(f"{canonicalize_name((editable or {})[path])} @ {path} (editable)")
             continue
         req = Requirement(line)
         marker = str(req.marker) if req.marker else None
@@ -170,19 +187,22 @@ def _requirement_lines(text: str) -> Iterator[Entry]:
         yield Entry(pinned(req.name, spec.version), marker)
 
 
-def poetry_export(lock: Path) -> Export:
+def poetry_export(lock: Path, flags: Flags) -> Export:
+    """``poetry export`` of the groups ``poetry sync`` installs, or of *flags* (``--only``)."""
     from poetry.factory import Factory
 
     with tempfile.TemporaryDirectory() as tmp:
         cwd = copy_of(lock, Path(tmp), "pyproject.toml")
         poetry = Factory().create_poetry(cwd)
         groups = sorted(g for g in poetry.package.dependency_group_names() if g != "main")
-        cmd = ["poetry", "export", "--without-hashes"] + (["--with", ",".join(groups)] if groups else [])
+        cmd = ["poetry", "export", "--without-hashes"]
+        cmd += list(flags) if flags else (["--with", ",".join(groups)] if groups else [])
         versions = f"{version_of('poetry')}, poetry-plugin-export {_dist_version('poetry-plugin-export')}"
         if poetry.locker.is_fresh():
             text = run([str(BIN / "poetry"), *cmd[1:], "--no-interaction"], cwd)
             how = [f"`{' '.join(cmd)}` ({versions})"]
         else:
+            assert not flags, "a stale lock is exported with the default groups only"
             text = _exporter(poetry, ["main", *groups], cwd)
             how = [
                 f"poetry-plugin-export's Exporter for groups main, {', '.join(groups)} ({versions}):",
@@ -212,16 +232,70 @@ def _dist_version(name: str) -> str:
     return version(name)
 
 
-def pipenv_requirements(lock: Path) -> Export:
+def pipenv_requirements(lock: Path, flags: Flags) -> Export:
     with tempfile.TemporaryDirectory() as tmp:
         cwd = copy_of(lock, Path(tmp))
         env = {"PATH": str(BIN), "HOME": tmp, "PIPENV_VERBOSITY": "-1", "PIPENV_IGNORE_VIRTUALENVS": "1"}
-        text = run([str(BIN / "pipenv"), "requirements"], cwd, env)
-    return Export(list(_requirement_lines(text)), [f"`pipenv requirements` ({version_of('pipenv')})"])
+        cmd = ["pipenv", "requirements", *flags]
+        text = run([str(BIN / cmd[0]), *cmd[1:]], cwd, env)
+    # `-e PATH` names no package: the lock's entry at that path does.
+    data = json.loads(lock.read_text(encoding="utf-8"))
+    editable = {e["path"]: n for c, es in data.items() if c != "_meta" for n, e in es.items() if "path" in e}
+    how = [f"`{' '.join(cmd)}` ({version_of('pipenv')}), `-e PATH` named by the lock's entry at PATH"]
+    return Export(list(_requirement_lines(text, editable)), how)
 
 
-def pixi_packages(lock: Path) -> Export:
+def uv_pip_pylock(lock: Path, flags: Flags, target: str) -> Export:
+    """What ``uv pip install -r pylock.toml`` would install for *target* (a dry run: uv
+    evaluates the markers itself, for the Python version and platform it is given)."""
+    env = TARGETS[target]
+    platform = "x86_64-unknown-linux-gnu"
+    note = []
+    if lock.parent.name == "Evernight__lazy-beancount":
+        # Written by `pip lock` on macOS arm64, with no marker at all: what it selects is
+        # the same everywhere, but uv will not install it on Linux (beancount has a macOS
+        # arm64 wheel only), so uv is asked for macOS arm64. tether selects what the lock
+        # names without judging wheels (a validated environment has its packages already).
+        platform = "aarch64-apple-darwin"
+        note = ["  (for macOS 14 arm64, MACOSX_DEPLOYMENT_TARGET=14.0: the lock has no marker, and uv",
+                "  refuses Linux for want of wheels)"]  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        cwd = copy_of(lock, Path(tmp))
+        text = (cwd / lock.name).read_text(encoding="utf-8")
+        if "\nenvironments = []\n" in text:
+            # pipenv writes `environments = []`, which uv reads as "no environment" and
+            # refuses; tether's reader takes it as unset (as PEP 751 means it to be).
+            (cwd / lock.name).write_text(text.replace("\nenvironments = []\n", "\n"), encoding="utf-8")
+            note += ["  (on a copy without its `environments = []`, which pipenv writes and uv refuses)"]
+        cmd = ["uv", "pip", "install", "--dry-run", "--preview-features", "pylock", "--target", "t",
+               "--python-version", env["python_full_version"], "--python-platform", platform,
+               "-r", lock.name, *flags]  # fmt: skip
+        done = subprocess.run([str(BIN / "uv"), *cmd[1:], "--offline"], cwd=cwd, capture_output=True,
+                              text=True, timeout=300, check=False,
+                              env={**os.environ, "MACOSX_DEPLOYMENT_TARGET": "14.0"})  # fmt: skip
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed for {lock}:\n{done.stderr}")
+    entries = []
+    for line in done.stderr.splitlines():
+        if not line.startswith(" + "):
+            continue
+        package = line.removeprefix(" + ")
+        if " @ " in package:  # name @ git+URL@COMMIT, name @ URL of an archive
+            name, _, url = package.partition(" @ ")
+            entries.append(Entry(f"{canonicalize_name(name)} @ {url}"))
+            continue
+        name, _, version = package.partition("==")
+        assert version, f"not name==version: {line!r}"
+        entries.append(Entry(pinned(name, version)))
+    how = [f"`{' '.join(cmd)}` ({version_of('uv')}), the packages it would install", *note]
+    return Export(entries, how, "uv evaluating the markers; the environment below is the test's target.")
+
+
+def pixi_packages(lock: Path, flags: Flags) -> Export:
+    """The environment's packages for linux-64 (``default``, or ``--environment NAME``)."""
     import yaml
+
+    environment = flags[1] if flags[:1] == ("--environment",) else "default"
 
     data = yaml.load(lock.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
     version = data["version"]
@@ -231,7 +305,7 @@ def pixi_packages(lock: Path) -> Export:
         ref = (pkg.get("url") or pkg.get("path")) if version == 5 else pkg[kind]
         by_ref[(kind, ref)] = pkg
     entries = []
-    for item in data["environments"]["default"]["packages"]["linux-64"]:
+    for item in data["environments"][environment]["packages"]["linux-64"]:
         ((kind, ref),) = item.items()
         pkg = by_ref.get((kind, ref), {})
         if kind == "conda":
@@ -244,6 +318,8 @@ def pixi_packages(lock: Path) -> Export:
         elif ref.startswith("git+"):  # git+URL?rev=REV#COMMIT
             url, _, commit = ref.partition("#")
             entries.append(Entry(f"{canonicalize_name(pkg['name'])} @ {url.partition('?')[0]}@{commit}"))
+        elif ref.startswith("direct+"):  # an archive by its URL
+            entries.append(Entry(f"{canonicalize_name(pkg['name'])} @ {ref.removeprefix('direct+')}"))
         elif "editable" in pkg:
             entries.append(Entry(f"{canonicalize_name(pkg['name'])} @ {ref}"
                                  + (" (editable)" if pkg["editable"] else "")))  # fmt: skip
@@ -252,14 +328,15 @@ def pixi_packages(lock: Path) -> Export:
         else:  # a local project whose version is not recorded
             entries.append(Entry(canonicalize_name(pkg["name"])))
     how = [
-        f"read from the lock with PyYAML {yaml.__version__} (pixi is not installable here): the `default`",
-        "  environment's `linux-64` packages, each reference looked up in the top-level `packages`",
+        f"read from the lock with PyYAML {yaml.__version__} (pixi is not installable here):",
+        f"  the `{environment}` environment's `linux-64` packages, each reference looked up in the",
+        "  top-level `packages`",
     ]
     return Export(entries, how)
 
 
 #: Each lock, relative to tests/data/shared-locks, with its targets and its tool.
-CASES: list[tuple[str, tuple[str, ...], Callable[[Path], Export]]] = [
+CASES: list[tuple[str, tuple[str, ...], Callable[[Path, Flags], Export]]] = [
     ("uv-lock/pallets__flask/uv.lock", USUAL, uv_export),
     ("uv-lock/PrefectHQ__fastmcp/uv.lock", USUAL, uv_export),
     # requires-python = ">=3.14": uv refuses 3.10 and 3.12, and so does tether.
@@ -275,10 +352,37 @@ CASES: list[tuple[str, tuple[str, ...], Callable[[Path], Export]]] = [
     ("pixi-lock/43ravens__NEMO_Nowcast/pixi.lock", USUAL, pixi_packages),
     ("pixi-lock/prefix-dev__pixi/examples/pypi-source-deps/pixi.lock", USUAL, pixi_packages),
 ]
+#: pylock files, installed by uv for one target at a time: the lock, its targets.
+PYLOCKS: list[tuple[str, tuple[str, ...]]] = [
+    # beancount 3.2.0 has cp312 wheels only: uv cannot install it on 3.10.
+    ("pylock/Evernight__lazy-beancount/pylock.toml", ("linux-cp312",)),
+    ("pylock/Five-Colleges-Incorporated__ldlite/pylock.toml", USUAL),
+    ("pylock/Five-Colleges-Incorporated__ldlite/pylock.minimal.toml", USUAL),
+    # environments: python_version >= "3.13".
+    ("pylock/Five-Colleges-Incorporated__ldlite/pylock.maximal.toml", ("linux-cp314",)),
+    ("pylock/pypa__pipenv/pylock.toml", USUAL),
+]
 
 
-def expected_path(lock: Path, target: str) -> Path:
-    return lock.with_name(f"{lock.name}.expected-{target}.txt")
+#: Selections other than the tool's defaults, on CPython 3.12: the lock, the tool's options.
+VARIANTS: list[tuple[str, Flags]] = [
+    ("uv-lock/pallets__flask/uv.lock", ("--no-default-groups",)),
+    ("uv-lock/pallets__flask/uv.lock", ("--no-default-groups", "--extra", "async")),
+    ("uv-lock/pallets__flask/uv.lock", ("--only-group", "docs")),
+    ("uv-lock/PrefectHQ__fastmcp/uv.lock", ("--all-packages",)),
+    ("poetry-lock/python-poetry__poetry/poetry.lock", ("--only", "main")),
+    ("pipfile-lock/psf__requests-html/Pipfile.lock", ("--dev",)),
+    ("pixi-lock/43ravens__NEMO_Nowcast/pixi.lock", ("--environment", "test")),
+    ("pylock/pypa__pipenv/pylock.toml", ("--group", "dev")),
+]
+
+
+def expected_path(lock: Path, target: str, flags: Flags = ()) -> Path:
+    """``<lock>.expected-<target>.txt``, ``<lock>.expected-<target>--<options>.txt`` for a
+    selection other than the default (``--no-default-groups --extra async`` gives
+    ``no-default-groups-extra-async``)."""
+    variant = "-".join(f.lstrip("-") for f in flags)
+    return lock.with_name(f"{lock.name}.expected-{target}" + (f"--{variant}" if variant else "") + ".txt")
 
 
 def render(relpath: str, target: str, export: Export, today: str) -> str:
@@ -295,7 +399,7 @@ def render(relpath: str, target: str, export: Export, today: str) -> str:
         f"# What the tool installs from {relpath} on {target}"
         f" (Linux x86_64, CPython {env['python_version']}).",
         *(f"# {line}" for line in [f"Produced on {today} with:", *(f"  {h}" for h in export.how)]),
-        "# with each kept marker evaluated for the environment below by packaging.",
+        f"# {export.evaluated}",
         "# Regenerate: .venv-test/bin/python scripts/expected_selections.py",
         f"# environment: {json.dumps(env, sort_keys=True)}",
     ]
@@ -312,12 +416,16 @@ def main(argv: list[str]) -> int:
     check = "--check" in argv
     today = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
     stale = []
-    for relpath, targets, export_of in CASES:
+    exporters = {relpath: export_of for relpath, _, export_of in CASES}
+    jobs: list[tuple[str, tuple[str, ...], Flags]] = [(relpath, targets, ()) for relpath, targets, _ in CASES]
+    jobs += [(relpath, ("linux-cp312",), flags) for relpath, flags in VARIANTS]
+    jobs += [(relpath, targets, ()) for relpath, targets in PYLOCKS]
+    for relpath, targets, flags in jobs:
         lock = LOCKS / relpath
-        export = export_of(lock)
+        export = None if relpath in dict(PYLOCKS) else exporters[relpath](lock, flags)
         for target in targets:
-            text = render(relpath, target, export, today)
-            path = expected_path(lock, target)
+            text = render(relpath, target, export or uv_pip_pylock(lock, flags, target), today)
+            path = expected_path(lock, target, flags)
             old = path.read_text(encoding="utf-8") if path.exists() else ""
             shown = path.relative_to(ROOT)
             if check:
