@@ -10,7 +10,6 @@ Requirements files, which are not locks, are pinned by count for CPython 3.11.""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
@@ -23,7 +22,7 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
-from tests.conftest import REAL_LOCKS, data_file, linux_311, missing, read_bound
+from tests.conftest import REAL_LOCKS, data_file, linux_311, read_bound
 from tests.sources.conftest import read_named
 from tether.errors import BoundError
 from tether.models import Bound, Expectation
@@ -193,9 +192,8 @@ def test_every_expected_file_is_checked() -> None:
 
 @pytest.mark.flows
 def test_expected_files_are_the_tools_exports() -> None:
-    """The stored selections are still what uv, poetry and pipenv export (run offline)."""
-    if importlib.util.find_spec("poetry_plugin_export") is None:
-        missing("poetry-plugin-export is not installed (the test group installs it)")
+    """The stored selections are still what uv, poetry (with poetry-plugin-export, in the
+    test group) and pipenv export, run offline."""
     script = Path(__file__).resolve().parents[2] / "scripts" / "expected_selections.py"
     done = subprocess.run(
         [sys.executable, str(script), "--check"], capture_output=True, text=True, timeout=300, check=False
