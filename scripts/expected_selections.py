@@ -39,7 +39,10 @@ runs offline, and the markers the export keeps are evaluated with ``packaging``:
 Selections other than the default (``--no-default-groups``, ``--only-group docs``,
 ``--dev``, ``--environment test``, ...) are in ``VARIANTS``, on CPython 3.12, each file
 named after the tool's options: ``<lock>.expected-linux-cp312--no-default-groups.txt``.
-Requirements files are not here: they are not locks, and resolving them needs the index.
+Requirements files (pip-compile's and uv pip compile's output, and hand-written ones) are
+read with pip's own requirements-file parser, each line's marker evaluated by packaging:
+what pip is asked to install, before it resolves (which needs the index, and which tether
+leaves to the installed ``Requires-Dist``).
 
 Usage (from the repository's root, with .venv-test, which has uv, poetry,
 poetry-plugin-export, pipenv and PyYAML; about a minute, offline)::
@@ -291,6 +294,38 @@ def uv_pip_pylock(lock: Path, flags: Flags, target: str) -> Export:
     return Export(entries, how, "uv evaluating the markers; the environment below is the test's target.")
 
 
+def pip_requirements(lock: Path, flags: Flags) -> Export:
+    """The lines pip's own requirements-file parser reads (``-r`` files followed,
+    ``-c`` constraints left out), each with its marker; a range is kept as written."""
+    import pip
+    from packaging.requirements import Requirement
+    from pip._internal.network.session import PipSession
+    from pip._internal.req.req_file import parse_requirements
+
+    assert not flags
+    entries = []
+    for parsed in parse_requirements(str(lock), session=PipSession()):
+        assert not parsed.is_editable, parsed.requirement
+        if parsed.constraint:
+            continue
+        req = Requirement(parsed.requirement)
+        name = canonicalize_name(req.name)
+        marker = str(req.marker) if req.marker else None
+        pins = [s for s in req.specifier if s.operator == "=="]
+        if req.url:
+            entries.append(Entry(f"{name} @ {req.url.partition('#')[0]}", marker))
+        elif len(pins) == 1 and len(req.specifier) == 1:
+            entries.append(Entry(pinned(name, pins[0].version), marker))
+        else:
+            entries.append(Entry(f"{name}{req.specifier}", marker))
+    how = [
+        f"pip {pip.__version__}'s requirements-file parser (pip._internal.req.req_file.parse_requirements):",
+        "  the requirements pip would be asked to install, before resolving (a requirements file",
+        "  is not a lock: `pip install -r` adds what they require, which needs the index)",
+    ]
+    return Export(entries, how)
+
+
 def pixi_packages(lock: Path, flags: Flags) -> Export:
     """The environment's packages for linux-64 (``default``, or ``--environment NAME``)."""
     import yaml
@@ -352,6 +387,19 @@ CASES: list[tuple[str, tuple[str, ...], Callable[[Path, Flags], Export]]] = [
     ("pixi-lock/43ravens__NEMO_Nowcast/pixi.lock", USUAL, pixi_packages),
     ("pixi-lock/prefix-dev__pixi/examples/pypi-source-deps/pixi.lock", USUAL, pixi_packages),
 ]
+#: Requirements files, as pip reads them.
+REQUIREMENTS = [
+    "pip-compile/freedomofpress__securedrop/admin/requirements.txt",
+    "pip-compile/mozilla__treeherder/requirements/common.txt",
+    "pip-compile/sigstore__sigstore-python/install/requirements.txt",
+    "uv-pip-compile/microsoft__vscode-black-formatter/requirements.txt",
+    "uv-pip-compile/mozilla__pontoon/requirements/prod.txt",
+    "uv-pip-compile/nedbat__coveragepy/requirements/dev.pip",
+    "uv-pip-compile/nedbat__coveragepy/requirements/pins.pip",
+    "pylock/Evernight__lazy-beancount/requirements.txt",
+    "pylock/Evernight__lazy-beancount/requirements-extra.txt",
+]
+CASES += [(relpath, USUAL, pip_requirements) for relpath in REQUIREMENTS]
 #: pylock files, installed by uv for one target at a time: the lock, its targets.
 PYLOCKS: list[tuple[str, tuple[str, ...]]] = [
     # beancount 3.2.0 has cp312 wheels only: uv cannot install it on 3.10.
