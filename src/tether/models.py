@@ -88,6 +88,24 @@ class Expectation:
     #: Where the bound says so, for messages: ``requirements.txt:12``.
     origin: str = ""
 
+    @classmethod
+    def from_requirement(cls, req: Requirement, *, origin: str, source: Source | None = None) -> Expectation:
+        """The expectation a PEP 508 requirement states: its name and extras normalised
+        (PEP 503, PEP 685), so ``Foo[Bar_Baz]`` asks for ``foo`` with ``bar-baz`` wherever
+        it is written (a bound, ``Requires-Dist``, a poetry project's groups). Every
+        dependency built from a ``Requirement`` is built here; its marker is the caller's
+        to evaluate, and *source* is where its URL (if any) points, which only the caller
+        can resolve (relative to the bound)."""
+        from packaging.utils import canonicalize_name
+
+        return cls(
+            name=canonicalize_name(req.name),
+            specifier=req.specifier,
+            source=source,
+            extras=frozenset(canonicalize_name(e) for e in req.extras),
+            origin=origin,
+        )
+
 
 def describe_expectation(exp: Expectation) -> str:
     """The expected version (and a non-index source) in a short human form."""

@@ -94,12 +94,8 @@ def expand_closure(
         for req in installed.requires.get(dist.path, ()):
             if not _marker_holds(req, environment, exp.extras):
                 continue
-            dep = Expectation(
-                name=canonicalize_name(req.name),
-                specifier=req.specifier,
-                extras=frozenset(canonicalize_name(e) for e in req.extras),
-                origin=f"required by {name}",
-            )
+            # A Requires-Dist URL is not followed: the version range is what is checked.
+            dep = Expectation.from_requirement(req, origin=f"required by {name}")
             previous = result.get(dep.name)
             new = dep if previous is None else _merge(previous, dep)
             if new != previous:

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
 import pytest
 
-from tests.sources.conftest import ReadError
+from tests.conftest import linux_311, read_bound
+from tether.errors import DocumentError
+from tether.sources.uv_lock import UvLockReader
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from tests.sources.conftest import ReadError
 
 
 @pytest.mark.parametrize(
@@ -32,3 +42,54 @@ def test_the_pyproject_beside_it_is_named_for_its_own_faults(read_error: ReadErr
     assert read_error(files) == (
         "pyproject.toml: in 'tool.uv.default-groups': expected an array of group names or 'all', got a string"
     )
+
+
+FORKED = """\
+version = 1
+revision = 3
+requires-python = ">=3.10"
+resolution-markers = ["python_full_version >= '3.12'", "python_full_version < '3.11'"]
+
+[[package]]
+name = "app"
+version = "0.1"
+source = { editable = "." }
+dependencies = [{ name = "lib" }]
+
+[[package]]
+name = "lib"
+version = "1.0"
+source = { registry = "https://index.example/simple" }
+resolution-markers = ["python_full_version < '3.11'"]
+
+[[package]]
+name = "lib"
+version = "2.0"
+source = { registry = "https://index.example/simple" }
+resolution-markers = ["python_full_version >= '3.12'"]
+"""
+
+
+@pytest.mark.parametrize(("python", "version"), [("3.10.16", "1.0"), ("3.12.8", "2.0")])
+def test_a_fork_the_edge_does_not_name_is_chosen_by_its_resolution_markers(
+    tmp_path: Path, python: str, version: str
+) -> None:
+    """Where an edge names no version and the lock forks the package, the entry whose
+    ``resolution-markers`` hold for the target is taken (the real locks' edges always name
+    one, so only this lock reaches that rule)."""
+    (tmp_path / "uv.lock").write_text(FORKED)
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "app"\nversion = "0.1"\n')
+    t = linux_311()
+    target = replace(t, markers={**t.markers, "python_full_version": python, "python_version": python[:4]})
+    bound = read_bound(UvLockReader(), tmp_path / "uv.lock", target=target)
+    assert {(e.name, str(e.specifier)) for e in bound.expectations} == {
+        ("app", "==0.1"),
+        ("lib", f"=={version}"),
+    }
+
+
+def test_a_fork_no_marker_singles_out_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "uv.lock").write_text(FORKED)
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "app"\nversion = "0.1"\n')
+    with pytest.raises(DocumentError, match="several entries for 'lib' and none that the target's markers"):
+        read_bound(UvLockReader(), tmp_path / "uv.lock")  # 3.11: neither fork

@@ -313,13 +313,7 @@ def name_from_url(url: str, source: Source, line: int | None) -> tuple[Normalize
 def expectation_from_requirement(req: Requirement, *, origin: str, base: Path) -> Expectation:
     """An expectation from a PEP 508 requirement (``name[extra] ==1.0`` or ``name @ url``)."""
     source = source_from_url(req.url, base) if req.url else None
-    return Expectation(
-        name=canonicalize_name(req.name),
-        specifier=req.specifier,
-        source=source,
-        extras=frozenset(canonicalize_name(e) for e in req.extras),
-        origin=origin,
-    )
+    return Expectation.from_requirement(req, origin=origin, source=source)
 
 
 def pinned(exp: Expectation) -> bool:

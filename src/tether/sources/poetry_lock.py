@@ -27,6 +27,7 @@ a dependency for that alone.
 
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,10 +69,20 @@ def _bump(release: list[int], index: int) -> str:
     return ".".join(str(p) for p in bumped)
 
 
+_ANY = re.compile(r"v?[x*](\.[x*])*", re.IGNORECASE)
+_ORDERED = ("<=", ">=", "<", ">")
+
+
 def _one(part: str) -> str:
-    """One poetry constraint (``^1.2.3``, ``~1.2``, ``1.2.*``, ``>=1``) as PEP 440."""
+    """One poetry constraint (``^1.2.3``, ``~1.2``, ``1.2.*``, ``>=1``) as PEP 440.
+
+    Where poetry-core reads more than PEP 440 (``x``, ``*.*``, ``~=1``, ``>=3.5.*``, which
+    old packages' ``python_requires`` and so their locked ``python-versions`` hold), it is
+    read as poetry-core reads it (tests/sources/test_poetry_constraint.py holds the two
+    equal on a table of constraints and versions).
+    """
     part = part.strip()
-    if part in {"", "*"}:
+    if part == "" or _ANY.fullmatch(part):
         return ""
     if part.startswith("^"):
         version = Version(part[1:].strip())
@@ -85,7 +96,12 @@ def _one(part: str) -> str:
         return f">={version},<{_bump(release, 0 if len(release) == 1 else 1)}"
     for op in ("===", "==", "!=", "<=", ">=", "~=", "<", ">"):
         if part.startswith(op):
-            return f"{op}{part[len(op) :].strip()}"
+            operand = part[len(op) :].strip()
+            if op in _ORDERED:
+                operand = operand.removesuffix(".*")  # poetry-core: >=3.5.* is >=3.5
+            if op == "~=" and "." not in operand:  # poetry-core: ~=1 is >=1,<2
+                return f">={operand},<{_bump(list(Version(operand).release), 0)}"
+            return f"{op}{operand}"
     return f"=={part}"
 
 
@@ -138,6 +154,15 @@ class _Dep:
     def at(self, field: str) -> str:
         """The key path of one of the edge's fields (``markers``, ``python``)."""
         return f"{self.key}.{field}" if self.table else self.key
+
+    @classmethod
+    def from_requirement(cls, req: Requirement, key: str) -> _Dep:
+        """A PEP 508 dependency (``[project]``, ``[dependency-groups]``), its name and
+        extras normalised as every requirement's are (:meth:`Expectation.from_requirement`)."""
+        exp = Expectation.from_requirement(req, origin=key)
+        return cls(name=exp.name, constraint=str(exp.specifier) or "*",
+                   markers=str(req.marker) if req.marker else None, python=None, optional=False,
+                   extras=exp.extras, key=key)  # fmt: skip
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -321,11 +346,7 @@ def _root_dependencies(pyproject: Table) -> tuple[dict[str, list[_Dep]], set[str
     groups: dict[str, list[_Dep]] = {"main": []}
     key = project.key("dependencies")
     for i, text in enumerate(project.strings("dependencies")):
-        req = _requirement(text, f"{key}[{i}]")
-        groups["main"].append(_Dep(name=canonicalize_name(req.name), constraint=str(req.specifier) or "*",
-                                   markers=str(req.marker) if req.marker else None, python=None,
-                                   optional=False, extras=frozenset(canonicalize_name(e) for e in req.extras),
-                                   key=f"{key}[{i}]"))  # fmt: skip
+        groups["main"].append(_Dep.from_requirement(_requirement(text, f"{key}[{i}]"), f"{key}[{i}]"))
     deps = poetry.table("dependencies")
     for name in deps.data:
         if name.lower() != "python":
@@ -346,18 +367,8 @@ def _root_dependencies(pyproject: Table) -> tuple[dict[str, list[_Dep]], set[str
     dependency_groups = pyproject.table("dependency-groups")
     for group in dependency_groups.data:
         for _, text in resolve_groups(dependency_groups, [group]):
-            req = Requirement(text)
-            groups.setdefault(group, []).append(
-                _Dep(
-                    name=canonicalize_name(req.name),
-                    constraint=str(req.specifier) or "*",
-                    markers=str(req.marker) if req.marker else None,
-                    python=None,
-                    optional=False,
-                    extras=frozenset(req.extras),
-                    key=f"dependency-groups.{group}",
-                )
-            )
+            dep = _Dep.from_requirement(Requirement(text), f"dependency-groups.{group}")
+            groups.setdefault(group, []).append(dep)
     name = project.get("name", str) or poetry.get("name", str) or ""
     return groups, optional_groups, name
 
