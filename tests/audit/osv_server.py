@@ -1,7 +1,8 @@
 """A small OSV API on 127.0.0.1, answering from real advisory records.
 
 It implements what tether's client asks of OSV (``POST /v1/querybatch``, ``GET
-/v1/vulns/{id}``) and OSV's matching semantics itself, written apart from tether's
+/v1/vulns/{id}``), and ``POST /v1/query`` (one package, full records), which pip-audit
+asks for in the benchmark, and OSV's matching semantics itself, written apart from tether's
 matcher on purpose (a test of tether against tether proves nothing): each ``ECOSYSTEM``
 range is read as intervals, pairing every ``introduced`` with the ``fixed`` or
 ``last_affected`` that follows it in the record, compared with ``packaging`` versions;
@@ -103,6 +104,7 @@ class OsvServer:
     delay: float = 5.0
     batch_calls: int = 0
     detail_calls: int = 0
+    query_calls: int = 0
     largest_batch: int = 0
     queries: list[dict[str, Any]] = field(default_factory=list)
     release: threading.Event = field(default_factory=threading.Event)
@@ -124,6 +126,11 @@ class OsvServer:
                 result["next_page_token"] = str(offset + self.page_size)
             results.append(result)
         return {"results": results}
+
+    def answer_query(self, query: dict[str, Any]) -> dict[str, Any]:
+        name = canonicalize_name(query["package"]["name"])
+        found = [r for i, r in sorted(self.records.items()) if matches(r, name, query["version"])]
+        return {"vulns": found} if found else {}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -155,6 +162,12 @@ class _Handler(BaseHTTPRequestHandler):
         state = self.server.state
         length = int(self.headers.get("Content-Length", "0"))
         body = json.loads(self.rfile.read(length))
+        if self.path == "/v1/query":
+            with state.lock:
+                state.query_calls += 1
+            if not self._fails():
+                self._send(200, json.dumps(state.answer_query(body)).encode())
+            return
         with state.lock:
             state.batch_calls += 1
             state.largest_batch = max(state.largest_batch, len(body.get("queries", [])))

@@ -108,3 +108,18 @@ def test_what_is_not_an_osv_record_is_named(data: object, message: str) -> None:
     with pytest.raises(AuditError) as caught:
         parse_advisory(data, "r.json")
     assert str(caught.value) == message
+
+
+def test_the_fast_version_key_is_the_runtimes_key() -> None:
+    from tether.audit.osv import version_key
+    from tether.runtime.versions import key
+
+    listed = {
+        str(v)
+        for path in RECORDS.rglob("*.yaml")
+        for entry in yaml.load(path.read_text(), Loader=yaml.BaseLoader)["affected"]
+        for v in entry.get("versions", [])
+    }
+    assert len(listed) > 300
+    for text in sorted(listed | {"0", "0.0", "007.010.0", "1.0.0.0", "10", "1.2rc1", "v1.0", "1!2.0"}):
+        assert version_key(text) == key(text), text

@@ -43,9 +43,10 @@ _INDEX_VERSION = 1
 class Database:
     """Records indexed by the PyPI packages they name; parsed on first use."""
 
-    def __init__(self, path: str, by_name: dict[str, list[tuple[str, object]]]) -> None:
+    def __init__(self, path: str, by_name: dict[str, list[tuple[str, str]]]) -> None:
         self.path = path
-        #: canonical name -> ``(where, raw record)`` pairs.
+        #: canonical name -> ``(where, record as JSON text)`` pairs: text, since loading
+        #: the cached index then copies strings instead of building every record's objects.
         self.by_name = by_name
         self._parsed: dict[str, tuple[Advisory, ...]] = {}
 
@@ -56,7 +57,7 @@ class Database:
         """
         found = self._parsed.get(name)
         if found is None:
-            found = tuple(parse_advisory(raw, where) for where, raw in self.by_name.get(name, ()))
+            found = tuple(parse_advisory(json.loads(raw), where) for where, raw in self.by_name.get(name, ()))
             self._parsed[name] = found
         return found
 
@@ -92,13 +93,17 @@ def open_database(path: str, *, use_cache: bool = True) -> Database:
     return Database(path, by_name)
 
 
-def _index(records: Iterator[tuple[str, object]]) -> dict[str, list[tuple[str, object]]]:
-    by_name: dict[str, list[tuple[str, object]]] = {}
+def _index(records: Iterator[tuple[str, object]]) -> dict[str, list[tuple[str, str]]]:
+    by_name: dict[str, list[tuple[str, str]]] = {}
     for where, raw in records:
         if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
             raise AuditError(where, "not an OSV record: expected a mapping with an 'id'")
-        for name in set(package_names(raw)):
-            by_name.setdefault(name, []).append((where, raw))
+        names = set(package_names(raw))
+        if not names:
+            continue
+        text = json.dumps(raw)
+        for name in names:
+            by_name.setdefault(name, []).append((where, text))
     return by_name
 
 
