@@ -16,6 +16,7 @@ to import.
 from __future__ import annotations
 
 import contextlib
+import functools
 import http.client
 import os
 import socket
@@ -104,9 +105,16 @@ class _HTTPSHandler(urllib.request.HTTPSHandler):
         return self.do_open(connection, req, context=self._ssl_context)
 
 
+@functools.lru_cache(maxsize=4)
+def _context(cafile: str | None) -> ssl.SSLContext:
+    # Loading the certificate store takes tens of milliseconds: once per file, not per
+    # request (an SSLContext may wrap sockets from many threads).
+    return ssl.create_default_context(cafile=cafile)
+
+
 def opener(connections: Connections) -> urllib.request.OpenerDirector:
     """A urllib opener (proxies from the environment) whose connections go to *connections*."""
-    context = ssl.create_default_context(cafile=os.environ.get("SSL_CERT_FILE") or None)
+    context = _context(os.environ.get("SSL_CERT_FILE") or None)
     return urllib.request.build_opener(_HTTPHandler(connections), _HTTPSHandler(connections, context))
 
 
