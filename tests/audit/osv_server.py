@@ -17,6 +17,7 @@ each query's answer into pages joined by ``next_page_token``. It counts what it 
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -216,12 +217,16 @@ class _Server(ThreadingHTTPServer):
     state: OsvServer
 
 
-def start(records: dict[str, dict[str, Any]]) -> tuple[OsvServer, ThreadingHTTPServer, threading.Thread]:
-    """Serve *records* on a free port of 127.0.0.1 from a thread."""
+def start(
+    records: dict[str, dict[str, Any]], tls: ssl.SSLContext | None = None
+) -> tuple[OsvServer, ThreadingHTTPServer, threading.Thread]:
+    """Serve *records* on a free port of 127.0.0.1 from a thread (HTTPS with *tls*)."""
     httpd = _Server(("127.0.0.1", 0), _Handler)
+    if tls is not None:
+        httpd.socket = tls.wrap_socket(httpd.socket, server_side=True)
     state = OsvServer(records=records)
     httpd.state = state
-    state.url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    state.url = f"{'https' if tls else 'http'}://127.0.0.1:{httpd.server_address[1]}"
     thread = threading.Thread(
         target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="osv-server", daemon=True
     )

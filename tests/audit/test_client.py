@@ -4,6 +4,9 @@ failures that are never an empty answer, and a cache of good answers only."""
 from __future__ import annotations
 
 import json
+import socket
+import socketserver
+import ssl
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -11,12 +14,15 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.audit import osv_server
 from tests.audit.conftest import cached_answers
+from tests.conftest import run, tool
 from tether.audit import client as client_module
 from tether.audit.client import Client
 from tether.errors import AuditError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
     from tests.audit.osv_server import OsvServer
@@ -169,3 +175,85 @@ def test_a_record_other_than_the_one_asked_for_is_refused(osv: OsvServer, cache_
         f"{osv.url}/v1/vulns/PYSEC-2024-60: not the OSV record PYSEC-2024-60 (answered with the record 'PYSEC-0000-0')"
     )
     assert cached_answers(cache_dir) == []
+
+
+class _Tunnel(socketserver.BaseRequestHandler):
+    """An HTTPS proxy: ``CONNECT host:port``, then bytes both ways."""
+
+    server: _Proxy
+
+    def handle(self) -> None:
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = self.request.recv(4096)
+            if not chunk:
+                return
+            head += chunk
+        method, target, _ = head.split(b"\r\n", 1)[0].split(b" ", 2)
+        if method != b"CONNECT":
+            self.request.sendall(b"HTTP/1.1 405 Method Not Allowed\r\n\r\n")
+            return
+        host, port = target.decode().rsplit(":", 1)
+        self.server.tunnels.append(target.decode())
+        with socket.create_connection((host, int(port)), timeout=10) as upstream:
+            self.request.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            pump = threading.Thread(target=_copy, args=(upstream, self.request), daemon=True)
+            pump.start()
+            _copy(self.request, upstream)
+            pump.join(10)
+
+
+def _copy(source: socket.socket, sink: socket.socket) -> None:
+    try:
+        while data := source.recv(65536):
+            sink.sendall(data)
+        sink.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+
+
+class _Proxy(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    tunnels: list[str]
+
+
+@pytest.fixture
+def tls_osv(records_dir: Path, tmp_path: Path) -> Iterator[tuple[OsvServer, Path]]:
+    """The OSV server over HTTPS, with a self-signed certificate for 127.0.0.1; and the certificate."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    run(tool("openssl"), "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+        "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert)  # fmt: skip
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    state, httpd, thread = osv_server.start(osv_server.load_records(records_dir), tls=context)
+    try:
+        yield state, cert
+    finally:
+        osv_server.stop(state, httpd, thread)
+
+
+def test_https_proxy_and_ssl_cert_file_are_honoured(
+    tls_osv: tuple[OsvServer, Path], cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    osv, cert = tls_osv
+    proxy = _Proxy(("127.0.0.1", 0), _Tunnel)
+    proxy.tunnels = []
+    thread = threading.Thread(target=proxy.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        for name in ("no_proxy", "NO_PROXY", "https_proxy", "HTTPS_PROXY"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{proxy.server_address[1]}")
+        monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+        with pytest.raises(AuditError, match=r"its certificate is not trusted .*SSL_CERT_FILE"):
+            Client(osv.url, use_cache=False).lookup(AFFECTED)
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+        answers = Client(osv.url, use_cache=False).lookup(AFFECTED)
+        assert ids(answers)[("idna", "3.6")] == ["PYSEC-2024-60"]
+        # Every request went through the proxy: the failed one, the batch and 8 records.
+        assert len(proxy.tunnels) == 1 + 1 + 8
+        assert set(proxy.tunnels) == {osv.url.removeprefix("https://")}
+    finally:
+        proxy.shutdown()
+        proxy.server_close()

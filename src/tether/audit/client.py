@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import ssl
 import threading
 import time
 import urllib.error
@@ -224,6 +225,10 @@ class Client:
             if connections.closed:
                 raise _Retry(f"timed out after {self.timeout:g} s (--timeout)") from None
             reason = e.reason if isinstance(e, urllib.error.URLError) else e
+            if isinstance(reason, ssl.SSLCertVerificationError):
+                # Not transient: the same certificate will be refused again.
+                raise AuditError(url, f"its certificate is not trusted ({first_line(reason)}); "
+                                 "SSL_CERT_FILE names the certificates to trust") from None  # fmt: skip
             if isinstance(reason, TimeoutError):
                 raise _Retry(f"timed out after {self.timeout:g} s (--timeout)") from None
             if isinstance(e, urllib.error.URLError) and not isinstance(reason, OSError):
