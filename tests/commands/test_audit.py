@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from tests.audit.osv_server import OsvServer
+    from tests.conftest import MakeDist, MakeDistVenv
 
 #: Installed at versions the records name as affected; certifi at a fixed version.
 PINS = {"py": "1.9.0", "sqlparse": "0.4.1", "urllib3": "1.26.4", "idna": "3.6", "certifi": "2024.2.2"}
@@ -325,3 +326,87 @@ def test_a_lock_audit_gives_the_findings_of_the_environment_synced_from_it(
         assert from_lock["findings"] == from_env["findings"]
         assert from_lock["packages"] == from_env["packages"]
         assert from_lock["lock"] == str(lock)
+
+
+def test_a_progress_bar_is_drawn_on_a_terminal_only(osv: OsvServer, tmp_path: Path) -> None:
+    import os
+    import pty
+    import subprocess
+    import threading
+
+    # 21 records to fetch: more than the 20 from which a bar is drawn.
+    pins = {"urllib3": "1.24", "py": "1.9.0", "sqlparse": "0.4.1", "jinja2": "2.10", "pygments": "2.0",
+            "certifi": "2018.1.18", "idna": "3.6", "apache-skywalking": "1.0.0"}  # fmt: skip
+    argv = [sys.executable, "-m", "tether", "audit", *packages(pins), "--osv-url", osv.url, "--no-cache"]
+    environment = clean_env(TETHER_CACHE_DIR=str(tmp_path / "cache"))
+    master, slave = pty.openpty()
+    chunks: list[bytes] = []
+
+    def drain() -> None:
+        while True:
+            try:
+                data = os.read(master, 4096)
+            except OSError:  # EIO: the terminal's other end is closed
+                return
+            if not data:
+                return
+            chunks.append(data)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    proc = subprocess.run(
+        argv, stdout=subprocess.PIPE, stderr=slave, env=environment, timeout=120, check=False
+    )
+    os.close(slave)
+    reader.join(10)
+    os.close(master)
+    terminal = b"".join(chunks).decode()
+    assert proc.returncode == 1
+    assert "\rfetching advisories [" in terminal
+    assert "] 21/21" in terminal
+    assert terminal.endswith("\r\x1b[K")  # cleared before the report
+    piped = subprocess.run(argv, capture_output=True, text=True, env=environment, timeout=120, check=False)
+    assert (piped.returncode, piped.stderr) == (1, "")
+
+
+@pytest.mark.flows
+def test_the_pre_commit_hook_fails_on_a_vulnerable_environment_and_passes_a_fixed_one(
+    tmp_path: Path, dist_venv: MakeDistVenv, make_dist: MakeDist, all_zip: Path
+) -> None:
+    import shutil
+
+    from tests.conftest import site_packages
+    from tests.test_precommit import commit, snapshot
+
+    repo = snapshot(tmp_path / "tether")
+    rev = run(tool("git"), "-C", repo, "rev-parse", "HEAD").stdout.strip()
+    project = tmp_path / "project"
+    project.mkdir()
+    venv = dist_venv({"idna": "3.6"}, name="project/.venv")
+    (project / ".gitignore").write_text(".venv/\n")
+    (project / ".pre-commit-config.yaml").write_text(
+        f"repos:\n- repo: {repo}\n  rev: {rev}\n  hooks:\n  - id: tether-audit\n    args: [--db, {all_zip}]\n"
+    )
+    commit(project)
+    environment = clean_env(PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"))
+
+    def hook() -> tuple[int, str]:
+        proc = run(
+            tool("pre-commit"),
+            "run",
+            "tether-audit",
+            "--all-files",
+            cwd=project,
+            env=environment,
+            check=False,
+        )
+        return proc.returncode, proc.stdout + proc.stderr
+
+    code, out = hook()
+    assert code == 1, out
+    assert "PYSEC-2024-60" in out and "Failed" in out, out
+    site = site_packages(venv)
+    shutil.rmtree(site / "idna-3.6.dist-info")
+    make_dist(site, "idna", "3.7")
+    code, out = hook()
+    assert (code, "Passed") == (0, "Passed" if "Passed" in out else out)
