@@ -257,3 +257,52 @@ def test_https_proxy_and_ssl_cert_file_are_honoured(
     finally:
         proxy.shutdown()
         proxy.server_close()
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        pytest.param("ftp://127.0.0.1/osv", "ftp://127.0.0.1/osv: not a URL tether can ask", id="scheme"),
+        pytest.param("osv.example", "osv.example: not a URL tether can ask", id="no-scheme"),
+        pytest.param(
+            "http://127.0.0.1:99999",
+            "http://127.0.0.1:99999/v1/querybatch: not a URL tether can ask (",
+            id="port",
+        ),
+    ],
+)
+def test_a_url_that_cannot_be_asked_is_one_error_not_retried(cache_dir: Path, url: str, message: str) -> None:
+    client = Client(url)
+    with pytest.raises(AuditError) as caught:
+        client.lookup(AFFECTED)
+    assert str(caught.value).startswith(message)
+    assert client.requests <= 1
+
+
+class _Garbage(BaseHTTPRequestHandler):
+    """Answers with something that is not HTTP at all."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def handle_one_request(self) -> None:
+        self.rfile.readline()
+        self.wfile.write(b"SSH-2.0-OpenSSH_9.6\r\n")
+        self.close_connection = True
+
+
+def test_an_answer_that_is_not_http_is_an_error(cache_dir: Path) -> None:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Garbage)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}"
+        with pytest.raises(
+            AuditError, match=r"/v1/querybatch: not a valid HTTP answer \(BadStatusLine: .*\(3 attempts\)$"
+        ):
+            Client(url).lookup(AFFECTED)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert cached_answers(cache_dir) == []

@@ -98,6 +98,9 @@ class Client:
 
         :raises AuditError: when the service cannot be asked or answers wrongly.
         """
+        scheme = urllib.parse.urlsplit(self.url).scheme.lower()
+        if scheme not in {"http", "https"} or not urllib.parse.urlsplit(self.url).netloc:
+            raise AuditError(self.url, "not a URL tether can ask: expected http://HOST or https://HOST")
         answers: dict[tuple[str, str], list[object]] = {}
         wanted = list(dict.fromkeys(packages))
         if self.use_cache:
@@ -215,35 +218,45 @@ class Client:
         try:
             with opener(connections).open(request, timeout=self.timeout) as response:
                 raw = response.read(_MAX_BODY + 1)
-        except urllib.error.HTTPError as e:
-            e.close()
-            status = f"HTTP {e.code} {first_line(e.reason)}".rstrip()
-            if e.code == 429 or e.code >= 500:
-                raise _Retry(status) from None
-            raise AuditError(url, status) from None
-        except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as e:
-            if connections.closed:
-                raise _Retry(f"timed out after {self.timeout:g} s (--timeout)") from None
-            reason = e.reason if isinstance(e, urllib.error.URLError) else e
-            if isinstance(reason, ssl.SSLCertVerificationError):
-                # Not transient: the same certificate will be refused again.
-                raise AuditError(url, f"its certificate is not trusted ({first_line(reason)}); "
-                                 "SSL_CERT_FILE names the certificates to trust") from None  # fmt: skip
-            if isinstance(reason, TimeoutError):
-                raise _Retry(f"timed out after {self.timeout:g} s (--timeout)") from None
-            if isinstance(e, urllib.error.URLError) and not isinstance(reason, OSError):
-                raise AuditError(url, f"cannot ask it ({first_line(reason)})") from None
-            raise _Retry(f"cannot reach it ({type(e).__name__}: {first_line(reason)})") from None
+        except (OSError, ValueError, http.client.HTTPException) as e:  # URLError is an OSError
+            raise self._failure(url, e, connections.closed) from None
         finally:
             watchdog.cancel()
         if connections.closed:
-            raise _Retry(f"timed out after {self.timeout:g} s (--timeout)")
+            raise _Retry(self._timed_out())
         if len(raw) > _MAX_BODY:
             raise AuditError(url, f"an answer larger than {_MAX_BODY >> 20} MiB")
         try:
             return json.loads(raw)
         except (ValueError, RecursionError) as e:
             raise AuditError(url, f"not a JSON answer ({first_line(e)})") from None
+
+    def _timed_out(self) -> str:
+        return f"timed out after {self.timeout:g} s (--timeout)"
+
+    def _failure(self, url: str, error: Exception, closed: bool) -> Exception:
+        """What a failed request is: worth another attempt (:class:`_Retry`) or not."""
+        from tether._net import first_line
+
+        if isinstance(error, urllib.error.HTTPError):
+            error.close()
+            status = f"HTTP {error.code} {first_line(error.reason)}".rstrip()
+            return _Retry(status) if error.code == 429 or error.code >= 500 else AuditError(url, status)
+        if closed:
+            return _Retry(self._timed_out())
+        reason = error.reason if isinstance(error, urllib.error.URLError) else error
+        if isinstance(reason, ssl.SSLCertVerificationError):
+            # Not transient: the same certificate would be refused again.
+            trust = "SSL_CERT_FILE names the certificates to trust"
+            return AuditError(url, f"its certificate is not trusted ({first_line(reason)}); {trust}")
+        if isinstance(reason, TimeoutError):
+            return _Retry(self._timed_out())
+        if isinstance(error, http.client.HTTPException) and not isinstance(error, OSError):
+            # A status line that is not HTTP, a body cut short: a server restarting, a proxy.
+            return _Retry(f"not a valid HTTP answer ({type(error).__name__}: {first_line(error)})")
+        if isinstance(error, ValueError) or not isinstance(reason, OSError):
+            return AuditError(url, f"not a URL tether can ask ({first_line(reason)})")
+        return _Retry(f"cannot reach it ({type(reason).__name__}: {first_line(reason)})")
 
     # -- the cache -------------------------------------------------------------------
 
