@@ -108,6 +108,8 @@ class OsvServer:
     query_calls: int = 0
     largest_batch: int = 0
     queries: list[dict[str, Any]] = field(default_factory=list)
+    #: What ``GET /v1/vulns/{id}`` answers instead of the record (a malformed record).
+    served: dict[str, Any] = field(default_factory=dict)
     release: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
     url: str = ""
@@ -202,7 +204,8 @@ class _Handler(BaseHTTPRequestHandler):
         if self._fails():
             return
         prefix = "/v1/vulns/"
-        record = state.records.get(self.path[len(prefix) :]) if self.path.startswith(prefix) else None
+        ident = self.path[len(prefix) :] if self.path.startswith(prefix) else ""
+        record = state.served.get(ident, state.records.get(ident))
         if record is None:
             self._send(404, b'{"code": 5, "message": "Bug not found."}')
             return

@@ -410,3 +410,15 @@ def test_the_pre_commit_hook_fails_on_a_vulnerable_environment_and_passes_a_fixe
     make_dist(site, "idna", "3.7")
     code, out = hook()
     assert (code, "Passed") == (0, "Passed" if "Passed" in out else out)
+
+
+def test_a_malformed_record_from_the_service_is_exit_2_naming_its_url(
+    capsys: pytest.CaptureFixture[str], osv: OsvServer, cache_dir: Path
+) -> None:
+    osv.served["PYSEC-2024-60"] = {"id": "PYSEC-2024-60", "affected": "everything"}
+    code, out, err = audit(capsys, "--package", "idna==3.6", "--osv-url", osv.url)
+    assert (code, out) == (2, "")
+    assert err == (
+        f"tether: error: {osv.url}/v1/vulns/PYSEC-2024-60: not an OSV record: in 'affected', expected a list\n"
+    )
+    assert cached_answers(cache_dir) == []

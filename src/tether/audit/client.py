@@ -182,6 +182,9 @@ class Client:
             got = record.get("id") if isinstance(record, dict) else None
             what = f"the record {got!r}" if isinstance(got, str) else "something else"
             raise AuditError(url, f"not the OSV record {ident} (answered with {what})")
+        from tether.audit.osv import parse_advisory
+
+        parse_advisory(record, url)  # a malformed record fails the run here, before any caching
         return record
 
     # -- one request -----------------------------------------------------------------

@@ -107,12 +107,12 @@ def from_lock(lock: str, python: str | None, selection: Selection, *, timeout: f
     items: list[Package | Skipped] = []
     for exp in merged(bound.expectations).values():
         pins = [s for s in exp.specifier if s.operator in {"==", "==="} and not s.version.endswith(".*")]
-        if len(pins) != 1:
+        local = exp.source is not None and exp.source.kind == "directory"
+        if len(pins) == 1 or local:
+            items.append(_package(exp.name, pins[0].version if pins else "", local))
+        else:
             reason = f"not pinned ({describe_expectation(exp)}): audit the environment instead"
             items.append(Skipped(name=exp.name, version=None, reason=reason))
-            continue
-        local = exp.source is not None and exp.source.kind == "directory"
-        items.append(_package(exp.name, pins[0].version, local))
     items += [
         Skipped(name=c.name, version=describe_expectation(c), reason="a conda package") for c in bound.conda
     ]
