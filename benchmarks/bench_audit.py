@@ -12,7 +12,8 @@ those records and counts what it is asked. Interleaved in one run:
 - ``tether audit --no-cache --osv-url URL`` (every answer fetched)
 - ``tether audit --osv-url URL`` (answers from the cache of good answers)
 - ``tether audit --db DIR`` and ``--db all.zip`` (the index kept in the cache), and
-  ``--db DIR --no-cache`` (every record read and parsed)
+  both with ``--no-cache`` (every record read and parsed: YAML for the directory, JSON
+  for the zip, as OSV exports it)
 - ``pip-audit -s osv --osv-url URL/v1/query --path SITE`` (pip-audit asks OSV one
   package at a time; it has no offline mode)
 
@@ -93,8 +94,12 @@ def timed(commands: dict[str, list[str]], runs: int) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--packages", type=int, default=100, help="packages in the environment (default: 100)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--packages", type=int, default=100, help="packages in the environment (default: 100)"
+    )
     args = prepare(parser, default_runs=10)
     root = advisory_root()
     records = osv_server.load_records(root)
@@ -111,11 +116,15 @@ def main() -> None:
     try:
         tether = [tool("tether"), "audit", "-p", str(venv), "--format", "json"]
         online = [*tether, "--osv-url", state.url]
-        first = subprocess.run([*online, "--no-cache"], env=env(), capture_output=True, text=True, check=False)
+        first = subprocess.run(
+            [*online, "--no-cache"], env=env(), capture_output=True, text=True, check=False
+        )
         report = json.loads(first.stdout)
         requests = (state.batch_calls, state.detail_calls)
-        pip_audit = [tool("pip-audit"), "-s", "osv", "--osv-url", f"{state.url}/v1/query", "--path", str(site),
-                     "--progress-spinner", "off", "-f", "json", "--timeout", "30"]  # fmt: skip
+        pip_audit = [
+            *(tool("pip-audit"), "-s", "osv", "--osv-url", f"{state.url}/v1/query", "--path", str(site)),
+            *("--progress-spinner", "off", "-f", "json", "--timeout", "30"),
+        ]
         peer = subprocess.run(pip_audit, env=env(), capture_output=True, text=True, check=False)
         peer_queries = state.query_calls
         peer_found = None
@@ -127,6 +136,7 @@ def main() -> None:
             "tether --db DIR": [*tether, "--db", str(root)],
             "tether --db all.zip": [*tether, "--db", str(archive)],
             "tether --db DIR --no-cache": [*tether, "--db", str(root), "--no-cache"],
+            "tether --db all.zip --no-cache": [*tether, "--db", str(archive), "--no-cache"],
         }
         if peer_found is not None:
             commands["pip-audit (OSV, one query per package)"] = pip_audit
@@ -135,7 +145,6 @@ def main() -> None:
         osv_server.stop(state, httpd, thread)
     base = medians.get("pip-audit (OSV, one query per package)")
     rows = [Row(what, ms, base) for what, ms in medians.items()]
-    rows[2] = Row(rows[2].what, rows[2].median, base, None)
     print(f"{args.packages} packages against {len(records)} advisories ({root}); {args.runs} runs, medians")
     print(table("audit", rows))
     findings = len(report["findings"]) + len(report["malicious"])
@@ -148,7 +157,8 @@ def main() -> None:
     else:
         print(f"pip-audit, one run: {peer_queries} /v1/query calls; {peer_found} findings")
     offline = medians["tether --db DIR"]
-    print(f"offline target (< 500 ms with the index cached): {offline:.0f} ms {'ok' if offline < 500 else 'MISSED'}")
+    verdict = "ok" if offline < 500 else "MISSED"
+    print(f"offline target (< 500 ms with the index cached): {offline:.0f} ms {verdict}")
     if args.strict and offline >= 500:
         sys.exit(1)
 
