@@ -29,6 +29,12 @@ EXIT_CODES = (
 _PROGRESS_FROM = 20
 
 
+def _wrap(text: str) -> str:
+    import textwrap
+
+    return textwrap.fill(text, width=88)
+
+
 def register(sub: Any) -> None:
     """Add ``tether audit`` to the subcommands."""
     from tether.cli import _seconds, add_command, add_target_options
@@ -37,12 +43,14 @@ def register(sub: Any) -> None:
         sub,
         "audit",
         help="report known vulnerabilities (OSV) of an environment, a lock or named packages",
-        description="Report the known vulnerabilities of the packages installed for the target "
-        "interpreter (as validate finds it), of those a lock selects (--lock: no environment is read; "
-        "the target interpreter gives the markers), or of named packages (--package). Advisories "
-        "come from the OSV API (--osv-url) or, offline, from an OSV export (--db: an all.zip or a "
-        "directory of JSON/YAML records). Malicious-package reports (MAL- ids) are listed first and "
-        "apart.",
+        description=_wrap(
+            "Report the known vulnerabilities of the packages installed for the target "
+            "interpreter (as validate finds it), of those a lock selects (--lock: no environment is read; "
+            "the target interpreter gives the markers), or of named packages (--package). Advisories "
+            "come from the OSV API (--osv-url) or, offline, from an OSV export (--db: an all.zip or a "
+            "directory of JSON/YAML records). Malicious-package reports (MAL- ids) are listed first and "
+            "apart."
+        ),
         examples=[
             "tether audit                             # .venv or the active venv, against OSV",
             "tether audit --lock uv.lock              # what the lock selects; no environment needed",
