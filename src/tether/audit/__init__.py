@@ -24,7 +24,7 @@ from tether.audit.osv import Advisory, parse_advisory, parse_version
 from tether.audit.severity import Score, fails, rate
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Sequence
+    from collections.abc import Iterable, Sequence
 
     from tether.audit.client import Client
     from tether.audit.db import Database
@@ -231,7 +231,6 @@ def audit(
     python: str | None = None,
     lock: str | None = None,
     notes: Sequence[str] = (),
-    on_start: Callable[[int], None] | None = None,
 ) -> AuditReport:
     """Audit *packages* against *source*.
 
@@ -239,8 +238,6 @@ def audit(
     :raises AuditError: when the source cannot be read or answers wrongly.
     """
     packages = sorted(dict.fromkeys(packages), key=lambda p: (p.name, p.version))
-    if on_start is not None:
-        on_start(len(packages))
     found = source.lookup(packages)
     ignored_names = frozenset(ignore)
     malicious, findings, ignored = [], [], []
