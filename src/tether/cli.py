@@ -176,7 +176,7 @@ EXAMPLES = {
 #: The modules of the commands beyond validate and the site-* family: each has a
 #: ``register(sub)`` that adds its subcommand with :func:`add_command`, and keeps its
 #: imports inside the function it sets as ``func`` (building the parser imports them all).
-COMMANDS: tuple[str, ...] = ()
+COMMANDS: tuple[str, ...] = ("tether.commands.audit",)
 
 
 def add_command(
