@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.adversarial.conftest import CASE_LIMIT, time_limit
-from tests.conftest import linux_311
+from tests.adversarial.harness import CASE_LIMIT, time_limit
+from tests.helpers import linux_311
 from tether.errors import BoundError
 from tether.sources import MAX_BYTES, Selection, load_bound
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import linux_311
+from tests.helpers import linux_311
 from tether.errors import BoundError
 from tether.sources import FORMATS, BoundFormat, describe_formats, detect, format_of, load_bound, reader_for
 

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import MakeDistVenv, data_file, tether
-from tether.cli import main
+from tests.helpers import MakeDistVenv, cli, data_file, tether
 
 
 def placed(tmp_path: Path, data: tuple[str, str], name: str) -> Path:
@@ -19,12 +18,6 @@ def placed(tmp_path: Path, data: tuple[str, str], name: str) -> Path:
     target.parent.mkdir(exist_ok=True)
     shutil.copy(data_file(*data), target)
     return target
-
-
-def cli(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.sources.conftest import ReadError
+from tests.helpers import ReadError
 
 PYPROJECT = ("poetry-lock", "pyproject.for-poetry-locks.toml")
 
