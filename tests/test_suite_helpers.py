@@ -51,4 +51,6 @@ def test_no_test_imports_a_conftest() -> None:
                 names += [node.module or ""] if isinstance(node, ast.ImportFrom) else []
                 if any(name.split(".")[-1] == "conftest" for name in names):
                     importers.append(f"{path.relative_to(tests)}:{node.lineno}")
-    assert importers == []
+    # Every helper a conftest.py once held is in tests/helpers.py:
+    #   sed -i 's/from tests\.conftest import/from tests.helpers import/' FILE
+    assert importers == [], "import helpers from tests.helpers, not from a conftest"
