@@ -32,7 +32,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import DATA, MakeDist, clean_env, run, site_packages, tether
+from tests.helpers import DATA, MakeDist, clean_env, run, site_packages, tether
 from tether.runtime import recheck, startup
 from tether.runtime.compare import compare, settled
 from tether.runtime.names import canonical

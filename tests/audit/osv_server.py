@@ -28,6 +28,8 @@ import yaml
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from tests.helpers import DATA
+
 
 def load_records(root: Path) -> dict[str, dict[str, Any]]:
     """Every YAML or JSON record under *root*, by id (all scalars read as strings)."""
@@ -242,3 +244,30 @@ def stop(state: OsvServer, httpd: ThreadingHTTPServer, thread: threading.Thread)
     httpd.shutdown()
     httpd.server_close()
     thread.join(10)
+
+
+RECORDS = DATA / "osv" / "vulns"
+
+#: Made up, and said so in tests/data/osv/README.md: the snapshot holds no
+#: malicious-package report, and OSV's are MAL- records of this shape.
+MALWARE_NAME = "tether-test-malware-example"
+MALWARE = """\
+id: MAL-2099-0001
+summary: Malicious code in tether-test-malware-example (PyPI)
+details: A made-up malicious-package report for tether's tests.
+modified: '2099-01-01T00:00:00Z'
+published: '2099-01-01T00:00:00Z'
+affected:
+- package:
+    ecosystem: PyPI
+    name: tether-test-malware-example
+  ranges:
+  - type: ECOSYSTEM
+    events:
+    - introduced: '0'
+"""
+
+
+def cached_answers(cache: Path) -> list[Path]:
+    """The OSV answers stored in *cache*."""
+    return sorted(cache.glob("osv-*.marshal")) if cache.exists() else []

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.audit import osv_server
-from tests.audit.conftest import cached_answers
-from tests.conftest import run, tool
+from tests.audit.osv_server import cached_answers
+from tests.helpers import run, tool
 from tether.audit import client as client_module
 from tether.audit.client import Client
 from tether.errors import AuditError

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.conftest import site_packages
+from tests.helpers import site_packages
 from tether.audit import Package, Skipped
 from tether.audit.inputs import Inputs, from_environment, from_lock, from_specs, narrow
 from tether.sources.interface import Selection
@@ -15,7 +15,7 @@ from tether.sources.interface import Selection
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from tests.conftest import MakeDist, MakeDistVenv
+    from tests.helpers import MakeDist, MakeDistVenv
 
 
 def test_an_environment_skips_local_projects_and_invalid_versions(

@@ -6,7 +6,7 @@ import pytest
 import yaml
 from packaging.version import Version
 
-from tests.audit.conftest import RECORDS
+from tests.audit.osv_server import RECORDS
 from tether.audit.osv import parse_advisory
 from tether.errors import AuditError
 

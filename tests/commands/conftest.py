@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from tests.audit.conftest import all_zip, cache_dir, osv, records_dir
+from tests.audit.fixtures import all_zip, cache_dir, osv, records_dir
 
 __all__ = ["all_zip", "cache_dir", "osv", "records_dir"]

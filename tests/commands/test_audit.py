@@ -10,16 +10,15 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.audit.conftest import MALWARE_NAME, cached_answers
-from tests.audit.osv_server import load_records, matches
-from tests.conftest import clean_env, run, tool
+from tests.audit.osv_server import MALWARE_NAME, cached_answers, load_records, matches
+from tests.helpers import clean_env, run, tool
 from tether.cli import main
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from tests.audit.osv_server import OsvServer
-    from tests.conftest import MakeDist, MakeDistVenv
+    from tests.helpers import MakeDist, MakeDistVenv
 
 #: Installed at versions the records name as affected; certifi at a fixed version.
 PINS = {"py": "1.9.0", "sqlparse": "0.4.1", "urllib3": "1.26.4", "idna": "3.6", "certifi": "2024.2.2"}
@@ -375,7 +374,7 @@ def test_the_pre_commit_hook_fails_on_a_vulnerable_environment_and_passes_a_fixe
 ) -> None:
     import shutil
 
-    from tests.conftest import site_packages
+    from tests.helpers import site_packages
     from tests.test_precommit import commit, snapshot
 
     repo = snapshot(tmp_path / "tether")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import MakeDist, clean_env, run, site_packages, tether
+from tests.helpers import MakeDist, clean_env, run, site_packages, start, tether
 from tether.hook.install import PTH_NAME, START_NAME
 
 
@@ -25,11 +25,6 @@ def make(tmp_path: Path, make_dist: MakeDist, folder: str = "proj") -> tuple[Pat
     lock = root / "requirements.txt"
     lock.write_text("six==1.16.0\nidna==3.6\n")
     return venv / "bin" / "python", site, lock
-
-
-def start(py: Path, *args: str, **env: str) -> tuple[int, str, str]:
-    proc = run(py, *(args or ("-c", "print('ok')")), check=False, env=clean_env(**env))
-    return proc.returncode, proc.stdout, proc.stderr
 
 
 def test_files_written_idempotent_and_removed(tmp_path: Path, make_dist: MakeDist) -> None:

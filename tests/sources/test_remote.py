@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import MakeDistVenv, clean_env, data_file
-from tether.cli import main
+from tests.helpers import MakeDistVenv, clean_env, cli, data_file
 from tether.errors import BoundError
 from tether.sources import MAX_BYTES, load_bound
 from tether.target import Target
@@ -149,12 +148,6 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 @pytest.fixture
 def venv(dist_venv: MakeDistVenv) -> Path:
     return dist_venv({"six": "1.16.0"})
-
-
-def cli(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_url_bound(served: tuple[str, Path], venv: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -3,15 +3,20 @@
 What is written into the target's purelib (and nothing else):
 
 - ``_tether_hook/``: a copy of the runtime package :mod:`tether.runtime`, byte-compiled
-  there by the target itself (``__pycache__``), and its state (``state.marshal``, see
-  :mod:`tether.runtime.state`);
+  there by the target itself (``__pycache__``); its state (``state.marshal``, see
+  :mod:`tether.runtime.state`) and the part of it every start reads (``clean.marshal``,
+  see :func:`tether.runtime.startup.clean_part`); and, once a start has had to run
+  ``tether site-refresh``, the lock file concurrent starts take turns on
+  (``refresh.lock``);
 - ``_tether_hook.pth``: one ``import`` line that executes the compiled
   :mod:`tether.runtime.startup` without the import system (see its docstring);
 - ``_tether_hook.start``: ``_tether_hook.startup:run``, the PEP 829 entry point that
   Python 3.15+ runs instead of the ``.pth`` import line.
 
-Uninstall removes exactly these, so site-packages lists as it did before install. A file
-of those names that tether did not write is never overwritten or removed.
+Files are written atomically (a temporary ``.NAME.*.tmp`` beside each, renamed into
+place). Uninstall removes exactly these, and the temporary files an interrupted install
+left, so site-packages lists as it did before install. A file of those names that tether
+did not write is never overwritten or removed.
 """
 
 from __future__ import annotations
@@ -368,8 +373,9 @@ def install(
         paths.site.mkdir(parents=True, exist_ok=True)
         _copy_runtime(paths.package)
         compiled = _precompile(checked.target.executable, paths.package)
-        # The stamp is taken after our own writes, the .pth last of all: the check is
-        # live only once everything it needs is in place.
+        # The stamps (of the bound's files and the site directories) are taken after our
+        # own writes to site-packages, which change its stamp; the .pth is written last
+        # of those: the check is live only once everything it needs is in place.
         _write(paths.start, (_MARK + START_LINE).encode())
         _write(paths.pth, (_MARK + pth_line(paths.package, compiled)).encode())
         state["stamps"] = startup.now(state)

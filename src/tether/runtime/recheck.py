@@ -5,13 +5,17 @@ verdict is drift. Standard library only, Python 3.8+, never raises.
 
 **One verdict.** The stored state holds the *expectation* tether compiled from the bound
 for this interpreter (:mod:`.compare`). When only the environment changed and the
-expectation is one the runtime can judge alone (pins and sources, no ranges, nothing
-that depends on the installed packages' own requirements), the environment is scanned
-and compared here with the very function ``tether validate`` uses. In every other case
-(the bound's files changed; ranges; a hand-pinned list, whose allowances follow the
-installed ``Requires-Dist``), the tether that installed the hook is run once to decide
-(``tether site-refresh``), and its verdict is stored under the new stamps. Concurrent
-starts take turns on a lock file; one that finds the work done just reads the result.
+expectation is one the runtime can judge alone (pins and sources, no ranges), the
+environment is scanned and compared here with the very function ``tether validate``
+uses. A bound that follows the installed ``Requires-Dist`` (a hand-pinned list) is judged
+here too while what it followed is unchanged and nothing it names is missing or
+mismatched (:func:`.compare.settled`). In every other case (the bound's files edited,
+not merely touched: their digests tell; ranges; a followed requirement that changed),
+the tether that installed the hook is run once to decide (``tether site-refresh``), and
+its verdict is stored under the new stamps. Concurrent starts take turns on a lock file
+(``refresh.lock``); one that finds the work done just reads the result. When that tether
+is gone or fails, the last verdict is shown (judged again by the runtime where it can),
+with one line saying why.
 """
 
 import os

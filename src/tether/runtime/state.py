@@ -1,5 +1,7 @@
 """The layout of the hook's ``state.marshal``: one ``dict``, written by ``tether
-site-install`` (and ``site-refresh``) and read at every start.
+site-install`` (and ``site-refresh``, and by a start that re-judged the environment). A
+start reads only its clean part, ``clean.marshal`` (:func:`.startup.clean_part`), unless
+a stamp changed.
 
 ``marshal`` is used because it is built in: loading it costs no import. Its layout is
 versioned by :data:`.startup.STATE_VERSION`; a state of another version is reported in
