@@ -197,11 +197,12 @@ def test_url_bound_with_its_companion(served: tuple[str, Path], venv: Path,
         f"tether: error: {base}/app/pyproject.toml: in 'tool.uv.default-groups': expected an array of "
         "group names or 'all', got a string\n"))  # fmt: skip
     assert Handler.requested == ["/app/uv.lock", "/app/pyproject.toml"]
-    # Pipfile.lock's reader reads nothing beside it, so nothing else is fetched.
+    # Pipfile.lock's reader reads the Pipfile beside it (whether the lock is stale); pixi.lock's
+    # reads nothing beside it.
     (root / "app" / "Pipfile.lock").write_text('{"_meta": {"pipfile-spec": 6}, "default": {}}')
     Handler.requested.clear()
     assert cli(capsys, "validate", "-p", venv, "--lock", f"{base}/app/Pipfile.lock")[0] == 1
-    assert Handler.requested == ["/app/Pipfile.lock"]
+    assert Handler.requested == ["/app/Pipfile.lock", "/app/Pipfile"]
 
 
 def test_unreachable_url(venv: Path, capsys: pytest.CaptureFixture[str]) -> None:

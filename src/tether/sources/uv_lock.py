@@ -175,6 +175,29 @@ def _default_groups(pyproject: Path, shown: str, notes: list[str], display: str)
         return uv.strings("default-groups")
 
 
+def _staleness(data: Table, pyproject: Path, display: str, notes: list[str]) -> str:
+    """Why the lock is stale against its workspace (``uv lock --check``), ``""`` when it
+    is not or cannot be told (said in *notes*)."""
+    from tether.sources import staleness
+
+    if not exists(pyproject):
+        return ""
+
+    def read(path: Path) -> dict[str, Any]:
+        try:
+            return dict(load_toml(read_text(path)).data)
+        except DocumentError as e:
+            raise staleness.Undecidable(f"{path.name}: {e}") from e
+
+    try:
+        reason, unchecked = staleness.uv_lock(data.data, pyproject.parent, read)
+    except staleness.Undecidable as e:
+        notes.append(f"{display}: whether it matches its project files was not checked ({e})")
+        return ""
+    notes.extend(f"{display}: {note}" for note in unchecked)
+    return reason
+
+
 class UvLockReader:
     """``uv.lock`` (schema version 1)."""
 
@@ -237,6 +260,7 @@ class UvLockReader:
         flags += [f"--no-group {shlex.quote(g)}" for g in selection.without_groups]
         flags += ["--no-default-groups"] if selection.no_default_groups else []
         flags += ["--all-packages"] if selection.all_packages else []
+        stale = _staleness(data, pyproject, display, notes)
         return Bound(
             path=display,
             format=self.format,
@@ -245,6 +269,8 @@ class UvLockReader:
             # The pyproject.toml even when absent: creating one changes the default groups.
             files=(str(path), str(pyproject)),
             notes=tuple(notes),
+            stale=stale,
+            relock="uv lock",
         )
 
     @staticmethod
