@@ -53,23 +53,28 @@ def check_edits(
     venv: Path,
     edits: list[Edit],
     native: Callable[[], bool],
-    relock: Callable[[], None],
+    relock: Callable[[], object],
     named: Callable[[str, str], str],
 ) -> None:
     base = project.read_text()
     assert stale_records(venv, lock) == [] and native() is False
-    for what, old, new in edits:
+    for n, (what, old, new) in enumerate(edits):
         assert old in base, what
         project.write_text(base.replace(old, new))
         found = stale_records(venv, lock)
         assert len(found) == 1, (what, found)
-        assert found[0]["name"] == lock.name and found[0]["installed"] is None and found[0]["expected"] is None
+        assert (
+            found[0]["name"] == lock.name and found[0]["installed"] is None and found[0]["expected"] is None
+        )
         assert named(what, new) in str(found[0]["detail"]), (what, found[0]["detail"])
         assert native() is True, what
-        # --frozen, as uv's: the lock is taken as it is.
-        assert stale_records(venv, lock, "--frozen") == []
+        if n == 0:
+            # --frozen, as uv's: the lock is taken as it is.
+            assert stale_records(venv, lock, "--frozen") == []
         project.write_text(base)
-        assert stale_records(venv, lock) == [] and native() is False, what
+        # Undone, the lock is current again (the tool agrees: asked once, to keep this quick).
+        assert stale_records(venv, lock) == [], what
+        assert n or native() is False
     every = base
     for _, old, new in edits:
         every = every.replace(old, new)
@@ -121,7 +126,7 @@ def test_uv(tmp_path: Path) -> None:
         tmp_path / ".venv",
         UV_EDITS,
         native=lambda: native_says_stale([uv, "lock", "--check", "--offline"], tmp_path),
-        relock=lambda: run(uv, "lock", "-q", cwd=tmp_path) and None,
+        relock=lambda: run(uv, "lock", "-q", cwd=tmp_path),
         named=uv_named,
     )
 
@@ -163,7 +168,7 @@ priority = "primary"
         tmp_path / ".venv",
         edits,
         native=lambda: native_says_stale([poetry, "check", "--lock"], tmp_path, env),
-        relock=lambda: run(poetry, "lock", "-q", cwd=tmp_path, env=env) and None,
+        relock=lambda: run(poetry, "lock", "-q", cwd=tmp_path, env=env),
         named=lambda what, new: "pyproject.toml: ",
     )
 
@@ -202,7 +207,7 @@ python_version = "3.11"
         tmp_path / ".venv",
         edits,
         native=lambda: native_says_stale([pipenv, "verify"], tmp_path, env),
-        relock=lambda: run(pipenv, "lock", cwd=tmp_path, env=env) and None,
+        relock=lambda: run(pipenv, "lock", cwd=tmp_path, env=env),
         named=lambda what, new: "Pipfile: ",
     )
 
@@ -238,7 +243,9 @@ def poetry_verdict(folder: Path) -> bool:
     # projects' README files were not kept).
     for name in ("README.md", "README.rst"):
         (folder / name).touch()
-    return native_says_stale([tool("poetry"), "check", "--lock"], folder, clean_env(POETRY_VIRTUALENVS_CREATE="false"))
+    return native_says_stale(
+        [tool("poetry"), "check", "--lock"], folder, clean_env(POETRY_VIRTUALENVS_CREATE="false")
+    )
 
 
 @pytest.mark.parametrize(("relpath", "stale"), SHARED)
