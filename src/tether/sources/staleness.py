@@ -251,14 +251,17 @@ def _lock_req(entry: object) -> _Req:
 
 def _project_req(text: object, sources: Mapping[str, Any], extra: str | None = None) -> _Req:
     """A requirement string of a pyproject, lowered with ``[tool.uv.sources]`` as uv does."""
-    if not isinstance(text, str):
+    if isinstance(text, Requirement):
+        req, text = text, str(text)
+    elif not isinstance(text, str):
         msg = f"a requirement is not a string: {text!r}"
         raise Undecidable(msg)
-    try:
-        req = Requirement(text)
-    except InvalidRequirement as e:
-        msg = f"invalid requirement {text!r}"
-        raise Undecidable(msg) from e
+    else:
+        try:
+            req = Requirement(text)
+        except InvalidRequirement as e:
+            msg = f"invalid requirement {text!r}"
+            raise Undecidable(msg) from e
     name = canonicalize_name(req.name)
     source: tuple[str, str] | None = _source_key("url", req.url) if req.url else None
     declared = sources.get(name)
@@ -391,7 +394,7 @@ def _group_requirements(
     out: dict[str, list[_Req]] = {}
     for name in normal:
         try:
-            reqs = [str(r) for r in resolver.resolve(name)]
+            reqs = list(resolver.resolve(name))
         except (ValueError, TypeError, LookupError) as e:
             msg = f"dependency group {name!r}: {e}"
             raise Undecidable(msg) from e

@@ -158,13 +158,18 @@ def _source(pkg: _Package, base: Path) -> Source | None:
     raise src.error(f"unknown kind of source; expected one of {', '.join(_SOURCE_KINDS)}")
 
 
-def _default_groups(pyproject: Path, shown: str, notes: list[str], display: str) -> list[str] | None:
-    """``[tool.uv] default-groups`` beside the lock; ``None`` means every group."""
+def _default_groups(
+    pyproject: Path, shown: str, notes: list[str], display: str, parsed: dict[Path, dict[str, Any]]
+) -> list[str] | None:
+    """``[tool.uv] default-groups`` beside the lock; ``None`` means every group. The
+    pyproject read is kept in *parsed*, for :func:`_staleness`."""
     if not exists(pyproject):
         notes.append(f"{display}: no pyproject.toml beside it; assumed uv's default groups (dev)")
         return ["dev"]
     with in_file(shown):
-        uv = load_toml(read_text(pyproject)).table("tool").table("uv")
+        document = load_toml(read_text(pyproject))
+        parsed[pyproject] = document.data
+        uv = document.table("tool").table("uv")
         groups = uv.data.get("default-groups")
         if groups is None:
             return ["dev"]
@@ -175,7 +180,9 @@ def _default_groups(pyproject: Path, shown: str, notes: list[str], display: str)
         return uv.strings("default-groups")
 
 
-def _staleness(data: Table, pyproject: Path, display: str, notes: list[str]) -> str:
+def _staleness(
+    data: Table, pyproject: Path, display: str, notes: list[str], parsed: dict[Path, dict[str, Any]]
+) -> str:
     """Why the lock is stale against its workspace (``uv lock --check``), ``""`` when it
     is not or cannot be told (said in *notes*)."""
     from tether.sources import staleness
@@ -184,6 +191,8 @@ def _staleness(data: Table, pyproject: Path, display: str, notes: list[str]) -> 
         return ""
 
     def read(path: Path) -> dict[str, Any]:
+        if path in parsed:
+            return parsed[path]
         try:
             return dict(load_toml(read_text(path)).data)
         except DocumentError as e:
@@ -224,7 +233,8 @@ class UvLockReader:
         lock = _Lock(data, target)
         notes: list[str] = []
         pyproject = path.parent / "pyproject.toml"
-        defaults = _default_groups(pyproject, beside(display, "pyproject.toml"), notes, display)
+        parsed: dict[Path, dict[str, Any]] = {}
+        defaults = _default_groups(pyproject, beside(display, "pyproject.toml"), notes, display, parsed)
 
         roots = [p for ps in lock.by_name.values() for p in ps if p.source.get("editable") == "." or
                  p.source.get("virtual") == "."]  # fmt: skip
@@ -260,7 +270,7 @@ class UvLockReader:
         flags += [f"--no-group {shlex.quote(g)}" for g in selection.without_groups]
         flags += ["--no-default-groups"] if selection.no_default_groups else []
         flags += ["--all-packages"] if selection.all_packages else []
-        stale = _staleness(data, pyproject, display, notes)
+        stale = _staleness(data, pyproject, display, notes, parsed)
         return Bound(
             path=display,
             format=self.format,
