@@ -387,18 +387,17 @@ def _group_requirements(
 ) -> dict[str, list[_Req]]:
     """PEP 735 groups with ``include-group`` expanded, ``[tool.uv] dev-dependencies``
     merged into ``dev``, as uv records them in ``requires-dev``."""
-    from packaging.dependency_groups import DependencyGroupResolver
+    from tether.errors import DocumentError
+    from tether.sources._access import Table
+    from tether.sources.pyproject import resolve_groups
 
-    normal: dict[str, Any] = {canonicalize_name(k): v for k, v in groups.items()}
-    resolver = DependencyGroupResolver(dict(groups))
     out: dict[str, list[_Req]] = {}
-    for name in normal:
-        try:
-            reqs = list(resolver.resolve(name))
-        except (ValueError, TypeError, LookupError) as e:
-            msg = f"dependency group {name!r}: {e}"
-            raise Undecidable(msg) from e
-        out[name] = [_project_req(r, sources) for r in reqs]
+    try:
+        pairs = resolve_groups(Table(dict(groups), "dependency-groups"), list(groups))
+    except DocumentError as e:
+        raise Undecidable(str(e)) from e
+    for group in groups:
+        out[canonicalize_name(group)] = [_project_req(r, sources) for g, r in pairs if g == group]
     if dev:
         out.setdefault("dev", []).extend(_project_req(r, sources) for r in dev)
     return out
@@ -416,24 +415,37 @@ def _strings(value: object) -> list[Any]:
     return list(value) if isinstance(value, list) else []
 
 
-def _members(root: Path, document: dict[str, Any], read: Callable[[Path], dict[str, Any]]) -> list[_Member]:
+def _glob(root: Path, pattern: object) -> list[Path]:
+    if not isinstance(pattern, str):
+        return []
+    try:
+        return sorted(root.glob(pattern))
+    except (ValueError, NotImplementedError, OSError) as e:
+        msg = f"workspace member pattern {pattern!r}: {e}"
+        raise Undecidable(msg) from e
+
+
+def _members(
+    root: Path, document: dict[str, Any], read: Callable[[Path], dict[str, Any]], *, local: bool
+) -> list[_Member]:
     """The workspace's members as uv finds them: the root project, then every directory
     a ``[tool.uv.workspace] members`` glob matches (less ``exclude``) that holds a
-    ``pyproject.toml`` with a ``[project]``."""
+    ``pyproject.toml`` with a ``[project]``.
+
+    :param local: the workspace's folders are there to look at (not a remote lock, of
+        which only the ``pyproject.toml`` beside it was fetched)."""
     found: list[_Member] = []
     project = _table(document.get("project"))
     if isinstance(project.get("name"), str):
         found.append(_Member(name=canonicalize_name(project["name"]), shown="pyproject.toml",
                              project=project, document=document))  # fmt: skip
     workspace = _table(_table(_table(document.get("tool")).get("uv")).get("workspace"))
-    excluded = {
-        p.resolve() for g in _strings(workspace.get("exclude")) if isinstance(g, str) for p in root.glob(g)
-    }
+    if workspace.get("members") and not local:
+        raise Undecidable("the members of a workspace are not fetched with a remote lock")
+    excluded = {p.resolve() for g in _strings(workspace.get("exclude")) for p in _glob(root, g)}
     seen = {root.resolve()}
     for pattern in _strings(workspace.get("members")):
-        if not isinstance(pattern, str):
-            continue
-        for folder in sorted(root.glob(pattern)):
+        for folder in _glob(root, pattern):
             real = folder.resolve()
             if real in seen or real in excluded or not (folder / "pyproject.toml").is_file():
                 continue
@@ -477,11 +489,13 @@ def _requires_python(members: list[_Member]) -> str | None:
 class _UvCheck:
     """One comparison of a uv workspace with its lock (see the module's docstring)."""
 
-    def __init__(self, lock: Mapping[str, Any], root: Path, read: Callable[[Path], dict[str, Any]]) -> None:
+    def __init__(
+        self, lock: Mapping[str, Any], root: Path, read: Callable[[Path], dict[str, Any]], *, local: bool
+    ) -> None:
         self.lock = lock
         self.root = root
         self.document = read(root / "pyproject.toml")
-        self.members = _members(root, self.document, read)
+        self.members = _members(root, self.document, read, local=local)
         self.manifest = _table(lock.get("manifest"))
         uv = _table(_table(self.document.get("tool")).get("uv"))
         self.uv = uv
@@ -585,15 +599,16 @@ class _UvCheck:
 
 
 def uv_lock(
-    lock: Mapping[str, Any], root: Path, read: Callable[[Path], dict[str, Any]]
+    lock: Mapping[str, Any], root: Path, read: Callable[[Path], dict[str, Any]], *, local: bool = True
 ) -> tuple[str, list[str]]:
     """Why the uv lock is stale against its workspace in *root* (``""``: it is current),
     and what could not be compared (notes), as ``uv lock --check`` decides.
 
     :param read: reads a ``pyproject.toml`` into its table (naming it on an error).
+    :param local: whether the workspace's folders are there (see :func:`_members`).
     :raises Undecidable: when the comparison cannot be made at all.
     """
-    check = _UvCheck(lock, root, read)
+    check = _UvCheck(lock, root, read, local=local)
     check.run()
     reasons = check.reasons
     if not reasons:

@@ -186,6 +186,7 @@ def _staleness(
     """Why the lock is stale against its workspace (``uv lock --check``), ``""`` when it
     is not or cannot be told (said in *notes*)."""
     from tether.sources import staleness
+    from tether.sources.remote import is_remote
 
     if not exists(pyproject):
         return ""
@@ -199,7 +200,7 @@ def _staleness(
             raise staleness.Undecidable(f"{path.name}: {e}") from e
 
     try:
-        reason, unchecked = staleness.uv_lock(data.data, pyproject.parent, read)
+        reason, unchecked = staleness.uv_lock(data.data, pyproject.parent, read, local=not is_remote(display))
     except staleness.Undecidable as e:
         notes.append(f"{display}: whether it matches its project files was not checked ({e})")
         return ""
