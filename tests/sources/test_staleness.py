@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DATA, REAL_LOCKS, read_bound
+from tests.conftest import DATA, REAL_LOCKS, MakeVenv, read_bound, tether
 from tether.sources import reader_for, staleness
 from tether.sources._common import load_toml
 from tether.sources.staleness import _same_marker
@@ -232,3 +232,26 @@ def test_pipfile_that_cannot_be_hashed_is_a_note(tmp_path: Path) -> None:
         reader_for(tmp_path / "Pipfile.lock"), tmp_path / "Pipfile.lock", display="Pipfile.lock"
     )
     assert (bound.stale, bound.notes) == ("", ())
+
+
+def test_an_edit_or_a_new_member_is_seen_through_the_cache(tmp_path: Path, make_venv: MakeVenv) -> None:
+    """The project files are stamped with the result: an edited member's pyproject.toml,
+    or a new member folder where a pattern looks, is a change, never a stale answer."""
+    venv = make_venv()
+    root = tmp_path / "ws"
+    shutil.copytree(WORKSPACE, root)
+
+    def stale() -> list[str]:
+        proc = tether("validate", "-p", venv, "--format", "json", cwd=root)
+        assert proc.returncode == 1, proc.stderr
+        return [r["detail"] for r in json.loads(proc.stdout)["records"] if r["status"] == "stale-lock"]
+
+    assert stale() == [] and stale() == []  # computed, then from the cache
+    member = root / "packages" / "lib" / "pyproject.toml"
+    member.write_text(member.read_text().replace(">=3.10", ">=3.11"))
+    assert stale() == ["pyproject.toml: requires-python is >=3.9,>=3.11; uv.lock has >=3.10"]
+    member.write_text(member.read_text().replace(">=3.11", ">=3.10"))
+    assert stale() == []
+    (root / "packages" / "new").mkdir()
+    (root / "packages" / "new" / "pyproject.toml").write_text('[project]\nname = "new"\nversion = "1"\n')
+    assert stale() == ["pyproject.toml: the workspace members are demo-x, lib, new; uv.lock has demo-x, lib"]

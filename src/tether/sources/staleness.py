@@ -50,6 +50,7 @@ import itertools
 import json
 import re
 from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from packaging.markers import InvalidMarker, Marker, default_environment
@@ -60,7 +61,6 @@ from packaging.version import InvalidVersion, Version
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
-    from pathlib import Path
 
 __all__ = ["Undecidable", "pipfile_hash", "pipfile_lock", "poetry_content_hash", "poetry_lock", "uv_lock"]
 
@@ -425,15 +425,30 @@ def _glob(root: Path, pattern: object) -> list[Path]:
         raise Undecidable(msg) from e
 
 
+def _listed(root: Path, pattern: str) -> Path:
+    """The folder whose listing a member pattern depends on: its part before the first
+    wildcard (``packages`` for ``packages/*``), where a new member would appear."""
+    parts = PurePosixPath(pattern).parts
+    static = list(itertools.takewhile(lambda part: not any(c in part for c in "*?["), parts))
+    return root.joinpath(*static[:-1] if len(static) == len(parts) else static)
+
+
 def _members(
-    root: Path, document: dict[str, Any], read: Callable[[Path], dict[str, Any]], *, local: bool
+    root: Path,
+    document: dict[str, Any],
+    read: Callable[[Path], dict[str, Any]],
+    *,
+    local: bool,
+    watched: list[str],
 ) -> list[_Member]:
     """The workspace's members as uv finds them: the root project, then every directory
     a ``[tool.uv.workspace] members`` glob matches (less ``exclude``) that holds a
     ``pyproject.toml`` with a ``[project]``.
 
     :param local: the workspace's folders are there to look at (not a remote lock, of
-        which only the ``pyproject.toml`` beside it was fetched)."""
+        which only the ``pyproject.toml`` beside it was fetched).
+    :param watched: receives the paths the answer depends on besides the files read: the
+        folders the patterns list and each match's ``pyproject.toml``, present or not."""
     found: list[_Member] = []
     project = _table(document.get("project"))
     if isinstance(project.get("name"), str):
@@ -445,7 +460,10 @@ def _members(
     excluded = {p.resolve() for g in _strings(workspace.get("exclude")) for p in _glob(root, g)}
     seen = {root.resolve()}
     for pattern in _strings(workspace.get("members")):
-        for folder in _glob(root, pattern):
+        folders = _glob(root, pattern)
+        watched.append(str(_listed(root, pattern)))
+        watched.extend(str(folder / "pyproject.toml") for folder in folders)
+        for folder in folders:
             real = folder.resolve()
             if real in seen or real in excluded or not (folder / "pyproject.toml").is_file():
                 continue
@@ -495,7 +513,9 @@ class _UvCheck:
         self.lock = lock
         self.root = root
         self.document = read(root / "pyproject.toml")
-        self.members = _members(root, self.document, read, local=local)
+        #: Paths the verdict depends on besides the files read (see :func:`_members`).
+        self.watched: list[str] = []
+        self.members = _members(root, self.document, read, local=local, watched=self.watched)
         self.manifest = _table(lock.get("manifest"))
         uv = _table(_table(self.document.get("tool")).get("uv"))
         self.uv = uv
@@ -600,9 +620,11 @@ class _UvCheck:
 
 def uv_lock(
     lock: Mapping[str, Any], root: Path, read: Callable[[Path], dict[str, Any]], *, local: bool = True
-) -> tuple[str, list[str]]:
+) -> tuple[str, list[str], list[str]]:
     """Why the uv lock is stale against its workspace in *root* (``""``: it is current),
-    and what could not be compared (notes), as ``uv lock --check`` decides.
+    what could not be compared (notes), and the paths the answer depends on besides the
+    ``pyproject.toml`` files read (the folders where a new member would appear, to stamp),
+    as ``uv lock --check`` decides.
 
     :param read: reads a ``pyproject.toml`` into its table (naming it on an error).
     :param local: whether the workspace's folders are there (see :func:`_members`).
@@ -612,6 +634,6 @@ def uv_lock(
     check.run()
     reasons = check.reasons
     if not reasons:
-        return "", check.notes
+        return "", check.notes, check.watched
     more = f"; and {len(reasons) - 3} more" if len(reasons) > 3 else ""
-    return "; ".join(reasons[:3]) + more, check.notes
+    return "; ".join(reasons[:3]) + more, check.notes, check.watched

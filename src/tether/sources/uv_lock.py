@@ -182,14 +182,15 @@ def _default_groups(
 
 def _staleness(
     data: Table, pyproject: Path, display: str, notes: list[str], parsed: dict[Path, dict[str, Any]]
-) -> str:
+) -> tuple[str, list[str]]:
     """Why the lock is stale against its workspace (``uv lock --check``), ``""`` when it
-    is not or cannot be told (said in *notes*)."""
+    is not or cannot be told (said in *notes*); and the paths besides the files read
+    that the answer depends on (to stamp)."""
     from tether.sources import staleness
     from tether.sources.remote import is_remote
 
     if not exists(pyproject):
-        return ""
+        return "", []
 
     def read(path: Path) -> dict[str, Any]:
         if path in parsed:
@@ -200,12 +201,14 @@ def _staleness(
             raise staleness.Undecidable(f"{path.name}: {e}") from e
 
     try:
-        reason, unchecked = staleness.uv_lock(data.data, pyproject.parent, read, local=not is_remote(display))
+        reason, unchecked, watched = staleness.uv_lock(
+            data.data, pyproject.parent, read, local=not is_remote(display)
+        )
     except staleness.Undecidable as e:
         notes.append(f"{display}: whether it matches its project files was not checked ({e})")
-        return ""
+        return "", []
     notes.extend(f"{display}: {note}" for note in unchecked)
-    return reason
+    return reason, watched
 
 
 class UvLockReader:
@@ -271,14 +274,15 @@ class UvLockReader:
         flags += [f"--no-group {shlex.quote(g)}" for g in selection.without_groups]
         flags += ["--no-default-groups"] if selection.no_default_groups else []
         flags += ["--all-packages"] if selection.all_packages else []
-        stale = _staleness(data, pyproject, display, notes, parsed)
+        stale, watched = _staleness(data, pyproject, display, notes, parsed)
         return Bound(
             path=display,
             format=self.format,
             expectations=tuple(expectations),
             repair=_repair.uv_sync(target, path.parent, flags),
             # The pyproject.toml even when absent: creating one changes the default groups.
-            files=(str(path), str(pyproject)),
+            # Then the workspace's folders where a new member would appear.
+            files=(str(path), str(pyproject), *watched),
             notes=tuple(notes),
             stale=stale,
             relock="uv lock",
