@@ -22,8 +22,8 @@ tool has its own test for that, and each is repeated here as the tool runs it:
   ``[tool.uv.sources]`` by kind (``git``, ``url``, local ``path``/``workspace``,
   ``index``) and URL. Not compared: uv's resolver settings (``[options]``),
   ``environments``, ``conflicts`` and index URLs; a member whose dependencies are
-  ``dynamic`` (uv builds it to know them) and a project without ``requires-python``
-  (uv then takes the interpreter's) leave that part unchecked, said in a note.
+  ``dynamic`` (uv builds it to know them) leaves that part unchecked, said in a note; a
+  project without ``requires-python`` (uv then takes the interpreter's) has it unchecked.
 - ``poetry.lock`` (``poetry check --lock``): ``[metadata] content-hash`` is the SHA-256
   of the relevant sections of ``pyproject.toml`` serialised as JSON, computed exactly
   as poetry's ``Locker._get_content_hash`` does: ``[project]`` ``requires-python``,
@@ -551,9 +551,9 @@ class _UvCheck:
             )
         wanted = _requires_python(self.members)
         locked = self.lock.get("requires-python")
-        if wanted is None:
-            self.notes.append("no requires-python in the project: uv takes the interpreter's; not compared")
-        elif not isinstance(locked, str) or not _same_range(wanted, locked):
+        # Without one, uv takes the interpreter's (and warns about it): not compared, and not
+        # said at each run either.
+        if wanted is not None and (not isinstance(locked, str) or not _same_range(wanted, locked)):
             self.reasons.append(
                 f"pyproject.toml: requires-python is {wanted}; uv.lock has {locked or 'none'}"
             )
