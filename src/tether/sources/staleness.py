@@ -45,10 +45,7 @@ project file is the user's, and validation is about the environment first.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
-import json
-import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -92,6 +89,9 @@ def poetry_content_hash(pyproject: Mapping[str, Any], *, with_dependency_groups:
     project = _table(pyproject.get("project"))
     groups = _table(pyproject.get("dependency-groups")) if with_dependency_groups else {}
     poetry = _table(_table(pyproject.get("tool")).get("poetry"))
+    import hashlib
+    import json
+
     relevant_project = {key: project[key] for key in _POETRY_PROJECT_KEYS if project.get(key) is not None}
     relevant_poetry: dict[str, Any] = {}
     for key in _POETRY_KEYS:
@@ -131,6 +131,8 @@ def poetry_lock(lock_text: str, lock: Mapping[str, Any], pyproject: Mapping[str,
     computed = poetry_content_hash(pyproject)
     if computed == recorded:
         return ""
+    import re
+
     first = lock_text.split("\n", 1)[0]
     match = re.search("Poetry ([^ ]+)", first)
     if match:
@@ -162,6 +164,8 @@ def pipfile_hash(pipfile: Mapping[str, Any]) -> str:
     """
     if "source" not in pipfile:
         raise Undecidable("it has no [[source]], and pipenv hashes its default one in its place")
+    import hashlib
+    import json
 
     def normalized(section: object) -> dict[str, Any]:
         return {canonicalize_name(k): v for k, v in _table(section).items()}
