@@ -255,3 +255,23 @@ def test_an_edit_or_a_new_member_is_seen_through_the_cache(tmp_path: Path, make_
     (root / "packages" / "new").mkdir()
     (root / "packages" / "new" / "pyproject.toml").write_text('[project]\nname = "new"\nversion = "1"\n')
     assert stale() == ["pyproject.toml: the workspace members are demo-x, lib, new; uv.lock has demo-x, lib"]
+
+
+@pytest.mark.parametrize(
+    ("requirement", "entry"),
+    [
+        ("y @ git+https://git.example/x/y@v1", {"name": "y", "git": "https://git.example/x/y?rev=v1"}),
+        (
+            "y @ git+ssh://git@git.example/x/y.git@a/b",
+            {"name": "y", "git": "ssh://git@git.example/x/y.git?rev=a/b"},
+        ),
+        (
+            "y @ https://files.example/y-1.0.tar.gz",
+            {"name": "y", "url": "https://files.example/y-1.0.tar.gz"},
+        ),
+        ("y @ file:///src/y", {"name": "y", "path": "/src/y"}),
+    ],
+)
+def test_direct_urls_as_uv_lowers_them(requirement: str, entry: dict[str, str]) -> None:
+    assert staleness._project_req(requirement, {}).key == staleness._lock_req(entry).key
+    assert staleness._project_req(requirement, {}).key != staleness._lock_req({"name": "y"}).key

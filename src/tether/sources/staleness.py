@@ -223,6 +223,20 @@ def _source_key(kind: str, url: str = "") -> tuple[str, str]:
     return (kind, url.split("?", 1)[0].split("#", 1)[0].rstrip("/").removeprefix("git+"))
 
 
+def _direct_source(url: str) -> tuple[str, str]:
+    """A PEP 508 URL as uv lowers it: ``git+URL@REV`` to a ``git`` source (the revision
+    goes to the lock's query), a ``file:`` URL to a local path, anything else to ``url``."""
+    if url.startswith("git+"):
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(url[len("git+") :].split("#", 1)[0])
+        path = parts.path.partition("@")[0]
+        return _source_key("git", f"{parts.scheme}://{parts.netloc}{path}")
+    if url.startswith("file:"):
+        return ("local", "")
+    return _source_key("url", url)
+
+
 def _lock_req(entry: object) -> _Req:
     """A ``requires-dist`` (or ``requires-dev``, ``constraints``) entry of uv.lock."""
     if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
@@ -267,7 +281,7 @@ def _project_req(text: object, sources: Mapping[str, Any], extra: str | None = N
             msg = f"invalid requirement {text!r}"
             raise Undecidable(msg) from e
     name = canonicalize_name(req.name)
-    source: tuple[str, str] | None = _source_key("url", req.url) if req.url else None
+    source: tuple[str, str] | None = _direct_source(req.url) if req.url else None
     declared = sources.get(name)
     if isinstance(declared, dict):
         if declared.get("workspace") is True or "path" in declared:
