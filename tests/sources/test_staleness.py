@@ -275,3 +275,15 @@ def test_an_edit_or_a_new_member_is_seen_through_the_cache(tmp_path: Path, make_
 def test_direct_urls_as_uv_lowers_them(requirement: str, entry: dict[str, str]) -> None:
     assert staleness._project_req(requirement, {}).key == staleness._lock_req(entry).key
     assert staleness._project_req(requirement, {}).key != staleness._lock_req({"name": "y"}).key
+
+
+def test_uv_a_list_of_sources_is_one_entry_per_source(tmp_path: Path) -> None:
+    root = tmp_path / "sl"
+    shutil.copytree(DATA / "uv-lock" / "sources-list", root)
+    lock = root / "uv.lock"
+    assert read_bound(reader_for(lock), lock, display="uv.lock").stale == ""
+    project = root / "pyproject.toml"
+    project.write_text(project.read_text().replace("sys_platform != 'linux'", "sys_platform == 'win32'"))
+    assert read_bound(reader_for(lock), lock, display="uv.lock").stale == (
+        "pyproject.toml: top requires lib (the lock has lib; sys_platform != 'linux')"
+    )

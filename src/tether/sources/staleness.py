@@ -267,8 +267,45 @@ def _lock_req(entry: object) -> _Req:
     )
 
 
+def _source_of(declared: Mapping[str, Any]) -> tuple[str, str] | None:
+    """One ``[tool.uv.sources]`` entry as the lock records its kind (see :func:`_lock_req`)."""
+    if "extra" in declared or "group" in declared:
+        # uv writes such sources with markers of its own (conflicting extras or groups).
+        msg = "a source that depends on an extra or a group"
+        raise Undecidable(msg)
+    if declared.get("workspace") is True or "path" in declared:
+        return ("local", "")
+    if isinstance(declared.get("git"), str):
+        return _source_key("git", declared["git"])
+    if isinstance(declared.get("url"), str):
+        return _source_key("url", declared["url"])
+    if "index" in declared:
+        return ("index", "")
+    return None
+
+
+def _lowered(text: object, sources: Mapping[str, Any], extra: str | None = None) -> list[_Req]:
+    """A pyproject requirement as uv records it: one entry, or one per source where
+    ``[tool.uv.sources]`` gives it a list (each source's ``marker`` joined to its own)."""
+    req = _project_req(text, {}, extra)
+    declared = sources.get(req.name)
+    entries = declared if isinstance(declared, list) else [declared] if isinstance(declared, dict) else []
+    if not entries:
+        return [req]
+    out = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            continue
+        marker = req.marker
+        if isinstance(entry.get("marker"), str):
+            marker = f"({marker}) and ({entry['marker']})" if marker else entry["marker"]
+        out.append(_Req(key=(*req.key[:3], _source_of(entry)), marker=marker, text=req.text, name=req.name))
+    return out
+
+
 def _project_req(text: object, sources: Mapping[str, Any], extra: str | None = None) -> _Req:
-    """A requirement string of a pyproject, lowered with ``[tool.uv.sources]`` as uv does."""
+    """A requirement string of a pyproject (with a single ``[tool.uv.sources]`` table
+    entry at most, see :func:`_lowered`)."""
     if isinstance(text, Requirement):
         req, text = text, str(text)
     elif not isinstance(text, str):
@@ -284,14 +321,7 @@ def _project_req(text: object, sources: Mapping[str, Any], extra: str | None = N
     source: tuple[str, str] | None = _direct_source(req.url) if req.url else None
     declared = sources.get(name)
     if isinstance(declared, dict):
-        if declared.get("workspace") is True or "path" in declared:
-            source = ("local", "")
-        elif isinstance(declared.get("git"), str):
-            source = _source_key("git", declared["git"])
-        elif isinstance(declared.get("url"), str):
-            source = _source_key("url", declared["url"])
-        elif "index" in declared:
-            source = ("index", "")
+        source = _source_of(declared)
     marker = str(req.marker) if req.marker is not None else None
     if extra is not None:
         marker = f"({marker}) and extra == '{extra}'" if marker else f"extra == '{extra}'"
@@ -415,9 +445,9 @@ def _group_requirements(
     except DocumentError as e:
         raise Undecidable(str(e)) from e
     for group in groups:
-        out[canonicalize_name(group)] = [_project_req(r, sources) for g, r in pairs if g == group]
+        out[canonicalize_name(group)] = [x for g, r in pairs if g == group for x in _lowered(r, sources)]
     if dev:
-        out.setdefault("dev", []).extend(_project_req(r, sources) for r in dev)
+        out.setdefault("dev", []).extend(x for r in dev for x in _lowered(r, sources))
     return out
 
 
@@ -603,10 +633,10 @@ class _UvCheck:
                 f"{member.shown}: dependencies are dynamic (uv builds it to know them); not compared"
             )
         else:
-            wanted = [_project_req(r, sources) for r in _strings(member.project.get("dependencies"))]
+            wanted = [x for r in _strings(member.project.get("dependencies")) for x in _lowered(r, sources)]
             optional = _table(member.project.get("optional-dependencies"))
             for extra, reqs in optional.items():
-                wanted += [_project_req(r, sources, canonicalize_name(extra)) for r in _strings(reqs)]
+                wanted += [x for r in _strings(reqs) for x in _lowered(r, sources, canonicalize_name(extra))]
             locked = [_lock_req(r) for r in _strings(metadata.get("requires-dist"))]
             self.reasons += _differences(wanted, locked, f"{where} requires", "uv.lock")
             provides = metadata.get("provides-extras")
