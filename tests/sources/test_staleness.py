@@ -121,6 +121,12 @@ def test_uv_what_cannot_be_compared_is_a_note(tmp_path: Path) -> None:
         ("python_version < '3.11' and sys_platform == 'win32'", "sys_platform == 'win32' and python_version < '3.11'",
          True),
         ("os_name == 'nt' or sys_platform == 'win32'", "sys_platform == 'win32'", False),
+        # uv records platform_system as sys_platform where they name one platform.
+        ("platform_system != 'Windows'", "sys_platform != 'win32'", True),
+        ("platform_system == 'Darwin' or platform_system == 'Linux'", "sys_platform == 'darwin' or sys_platform == 'linux'",
+         True),
+        ("platform_system == 'Windows'", "sys_platform == 'cygwin'", False),
+        ("platform_system == 'FreeBSD'", "sys_platform == 'freebsd'", False),
         ("extra == 'cli'", "extra == 'CLI'", True),
         ("extra == 'cli'", "extra == 'web'", False),
         (None, "python_version >= '3.8' or python_version < '3.8'", True),

@@ -366,35 +366,62 @@ def _around(literal: str) -> list[str]:
     return out
 
 
+#: ``platform_system`` values uv rewrites as ``sys_platform`` ones (its marker normal
+#: form: ``platform_system != 'Windows'`` is recorded as ``sys_platform != 'win32'``).
+_PLATFORMS = {"Windows": "win32", "Darwin": "darwin", "Linux": "linux"}
+
+
+def _platforms(sys_platforms: set[str], systems: set[str]) -> list[dict[str, str]]:
+    """The ``sys_platform``/``platform_system`` pairs to evaluate on: tied where uv ties
+    them, each other literal on its own."""
+    known = {v: k for k, v in _PLATFORMS.items()}
+    pairs = {(sp, known.get(sp, "\0" + sp)) for sp in sys_platforms}
+    pairs |= {(_PLATFORMS.get(ps, "\0" + ps), ps) for ps in systems}
+    pairs.add(("\0other", "\0other"))
+    return [{"sys_platform": sp, "platform_system": ps} for sp, ps in sorted(pairs)]
+
+
+def _choices(ma: Marker, mb: Marker) -> list[list[dict[str, str]]]:
+    """For each variable the two markers read (``sys_platform`` and ``platform_system``
+    together), the values that tell their literals apart: at, around and beside each."""
+    values: dict[str, set[str]] = {}
+    for variable, literal in _atoms([*ma._markers, *mb._markers]):
+        key = "python_full_version" if variable == "python_version" else variable
+        if key in _VERSION_VARIABLES:
+            values.setdefault(key, {"0.0.0", "99.0.0"}).update(_around(literal))
+        else:
+            values.setdefault(key, {"", "\0other"}).add(literal)
+    platform = {"sys_platform", "platform_system"}
+    choices = [
+        [{name: v} for v in sorted(found)] for name, found in sorted(values.items()) if name not in platform
+    ]
+    if platform & values.keys():
+        choices.append(_platforms(values.get("sys_platform", set()), values.get("platform_system", set())))
+    return choices
+
+
 def _same_marker(a: str | None, b: str | None) -> bool:
     """Whether two markers hold for the same environments (as uv's normal forms are
     equal): both are evaluated on every combination of the values their literals
-    distinguish."""
+    distinguish (``sys_platform`` and ``platform_system`` tied as uv ties them)."""
     if a == b:
         return True
     try:
         ma, mb = Marker(a or "python_version >= '0'"), Marker(b or "python_version >= '0'")
     except InvalidMarker:
         return False
-    atoms = list(_atoms([*ma._markers, *mb._markers]))
-    values: dict[str, set[str]] = {}
-    for variable, literal in atoms:
-        key = "python_full_version" if variable == "python_version" else variable
-        if key in _VERSION_VARIABLES:
-            values.setdefault(key, {"0.0.0", "99.0.0"}).update(_around(literal))
-        else:
-            values.setdefault(key, {"", "\0other"}).add(literal)
-    names = sorted(values)
+    choices = _choices(ma, mb)
     total = 1
-    for name in names:
-        total *= len(values[name])
+    for choice in choices:
+        total *= len(choice)
     if total > _MAX_ENVIRONMENTS:
         return str(ma) == str(mb)
     base: dict[str, str] = {k: str(v) for k, v in default_environment().items()}
-    for combination in itertools.product(*(sorted(values[n]) for n in names)):
-        env = {**base, "extra": "", **dict(zip(names, combination, strict=True))}
-        if "python_full_version" in env:
-            env["python_version"] = ".".join(env["python_full_version"].split(".")[:2])
+    for combination in itertools.product(*choices):
+        env = {**base, "extra": ""}
+        for part in combination:
+            env.update(part)
+        env["python_version"] = ".".join(env["python_full_version"].split(".")[:2])
         if _holds(ma, env) != _holds(mb, env):
             return False
     return True
