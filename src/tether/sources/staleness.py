@@ -649,7 +649,10 @@ class _UvCheck:
     def _member(self, member: _Member) -> None:
         package = self._locked_package(member.name)
         if package is None:
-            return  # reported with the members
+            if not self.manifest.get("members"):  # else reported with the members
+                self.reasons.append(f"{member.shown}: project {member.name} is not in uv.lock")
+            return
+        self._version(member, package)
         metadata = _table(package.get("metadata"))
         sources: dict[str, Any] = {**self.sources, **{canonicalize_name(k): v for k, v in _table(
             _table(_table(member.document.get("tool")).get("uv")).get("sources")).items()}}  # fmt: skip
@@ -675,6 +678,19 @@ class _UvCheck:
         dev = _strings(_table(_table(member.document.get("tool")).get("uv")).get("dev-dependencies"))
         groups = _group_requirements(_table(member.document.get("dependency-groups")), sources, dev)
         self._groups(groups, _table(metadata.get("requires-dev")), where)
+
+    def _version(self, member: _Member, package: dict[str, Any]) -> None:
+        """A static ``version`` is what uv locked the member at."""
+        version = member.project.get("version")
+        locked = package.get("version")
+        if not isinstance(version, str) or "version" in _strings(member.project.get("dynamic")):
+            return
+        try:
+            same = isinstance(locked, str) and Version(version) == Version(locked)
+        except InvalidVersion:
+            same = version == locked
+        if not same:
+            self.reasons.append(f"{member.shown}: {member.name} is version {version}; uv.lock has {locked}")
 
     def _virtual_root(self) -> None:
         """A workspace root without ``[project]``: its groups are the manifest's."""
