@@ -277,6 +277,10 @@ dev = ["devtool"]
 
 [tool.uv.sources]
 gitdep = { git = "https://github.example/org/gitdep", rev = "v2.0" }
+
+[build-system]
+requires = ["uv_build>=0.8,<0.20"]
+build-backend = "uv_build"
 """
 UV_LOCK = f"""\
 version = 1

@@ -653,6 +653,7 @@ class _UvCheck:
                 self.reasons.append(f"{member.shown}: project {member.name} is not in uv.lock")
             return
         self._version(member, package)
+        self._packaged(member, package)
         metadata = _table(package.get("metadata"))
         sources: dict[str, Any] = {**self.sources, **{canonicalize_name(k): v for k, v in _table(
             _table(_table(member.document.get("tool")).get("uv")).get("sources")).items()}}  # fmt: skip
@@ -678,6 +679,17 @@ class _UvCheck:
         dev = _strings(_table(_table(member.document.get("tool")).get("uv")).get("dev-dependencies"))
         groups = _group_requirements(_table(member.document.get("dependency-groups")), sources, dev)
         self._groups(groups, _table(metadata.get("requires-dev")), where)
+
+    def _packaged(self, member: _Member, package: dict[str, Any]) -> None:
+        """uv installs a member as a package (``editable``) when ``[tool.uv] package`` says
+        so or, unset, when it has a ``[build-system]``; else it is ``virtual``."""
+        setting = _table(_table(member.document.get("tool")).get("uv")).get("package")
+        packaged = setting if isinstance(setting, bool) else "build-system" in member.document
+        source = _table(package.get("source"))
+        kind = "editable" if "editable" in source else "virtual" if "virtual" in source else None
+        if kind is not None and (kind == "editable") != packaged:
+            wanted = "a package (editable)" if packaged else "virtual (not a package)"
+            self.reasons.append(f"{member.shown}: {member.name} is {wanted}; uv.lock has it {kind}")
 
     def _version(self, member: _Member, package: dict[str, Any]) -> None:
         """A static ``version`` is what uv locked the member at."""
