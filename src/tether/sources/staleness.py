@@ -7,7 +7,8 @@ tool has its own test for that, and each is repeated here as the tool runs it:
 - ``uv.lock`` (``uv lock --check``): uv records what it resolved *from*, so the check is
   a comparison, not a hash. The workspace members (``[manifest] members``), the
   workspace's ``requires-python`` (the intersection of every member's), each member's
-  ``[project]`` dependencies and optional dependencies (``[package.metadata]
+  static ``version`` and whether it is a package (``editable``: ``[tool.uv] package``,
+  else a ``[build-system]``) or ``virtual``, its ``[project]`` dependencies and optional dependencies (``[package.metadata]
   requires-dist``, an optional dependency carrying ``extra == 'NAME'`` in its marker),
   its extras (``provides-extras``), its dependency groups (``requires-dev``, with
   ``include-group`` expanded and ``[tool.uv] dev-dependencies`` merged into ``dev``), a
