@@ -8,8 +8,9 @@ tool has its own test for that, and each is repeated here as the tool runs it:
   a comparison, not a hash. The workspace members (``[manifest] members``), the
   workspace's ``requires-python`` (the intersection of every member's), each member's
   static ``version`` and whether it is a package (``editable``: ``[tool.uv] package``,
-  else a ``[build-system]``) or ``virtual``, its ``[project]`` dependencies and optional dependencies (``[package.metadata]
-  requires-dist``, an optional dependency carrying ``extra == 'NAME'`` in its marker),
+  else a ``[build-system]``) or ``virtual``, its ``[project]`` dependencies and optional
+  dependencies (``[package.metadata] requires-dist``, an optional dependency carrying
+  ``extra == 'NAME'`` in its marker),
   its extras (``provides-extras``), its dependency groups (``requires-dev``, with
   ``include-group`` expanded and ``[tool.uv] dev-dependencies`` merged into ``dev``), a
   non-project root's groups (``[manifest.dependency-groups]``), and ``[tool.uv]``
