@@ -290,6 +290,7 @@ def test_the_json_contract_keys(dist_venv: MakeDistVenv, tmp_path: Path) -> None
     assert report["schema"] == 1 and report["tether_version"] == __version__
     assert report["summary"] == {
         "missing": 0, "mismatch": 0, "unexpected": 1, "duplicate": 0, "shadowed": 0, "invalid": 0, "leftover": 0,
+        "stale-lock": 0,
     }  # fmt: skip
     assert report["repair"].endswith("-m pip uninstall -y idna")
     assert report["interpreter"]["prefix"] == str(venv) and report["interpreter"]["version"].startswith("3.")

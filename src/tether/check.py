@@ -28,6 +28,8 @@ class CheckOptions:
     superset: bool = False
     subset: bool = False
     ignore: frozenset[str] = frozenset()
+    #: Do not check that the lock still matches its project file (uv's ``--frozen``).
+    frozen: bool = False
     #: Reuse what the target interpreter said of itself (see :mod:`tether._cache`).
     use_cache: bool = True
     #: Seconds allowed for each network or git operation of a remote bound.
@@ -57,6 +59,7 @@ class CheckOptions:
             "subset": self.subset,
             "ignore": sorted(self.ignore),
             "timeout": self.timeout,
+            "frozen": self.frozen,
         }
 
     @classmethod
@@ -84,6 +87,8 @@ class CheckOptions:
             subset=stored["subset"],
             ignore=frozenset(stored["ignore"]),
             timeout=stored["timeout"],
+            # Absent from what an older tether remembered or stored.
+            frozen=stored.get("frozen", False),
             config_stamps=tuple(config_stamps),
         )
 
@@ -132,7 +137,7 @@ def check(options: CheckOptions) -> Checked:
         python=target.executable,
         installed=len({d.name for d in installed.dists}),
         records=records,
-        repair=repair_command(bound.repair, bound.repair_strays, findings),
+        repair=repair_command(bound.repair, bound.repair_strays, findings, bound.relock),
         inventory=installed,
         prefix=target.prefix,
         python_version=target.markers.get("python_full_version", ""),
@@ -206,6 +211,7 @@ def _read_and_judge(
         superset=options.superset,
         subset=options.subset,
         ignore=options.ignore,
+        frozen=options.frozen,
     )
     return bound, expect, installed, judge(expect, installed), bound_stamps
 

@@ -19,7 +19,9 @@ if TYPE_CHECKING:
     from tether.models import Installed
     from tether.runtime.compare import Finding
 
-    Status = Literal["missing", "mismatch", "unexpected", "duplicate", "shadowed", "invalid", "leftover"]
+    Status = Literal[
+        "missing", "mismatch", "unexpected", "duplicate", "shadowed", "invalid", "leftover", "stale-lock"
+    ]
 
 __all__ = ["STATUSES", "Record", "Report", "record_from_finding"]
 
@@ -32,6 +34,7 @@ STATUSES: tuple[Status, ...] = (
     "shadowed",
     "invalid",
     "leftover",
+    "stale-lock",
 )
 
 

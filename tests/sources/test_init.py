@@ -50,6 +50,7 @@ def test_companions() -> None:
     assert {f.name: f.companions for f in FORMATS if f.companions} == {
         "uv.lock": ("pyproject.toml",),
         "poetry.lock": ("pyproject.toml",),
+        "Pipfile.lock": ("Pipfile",),
     }
 
 

@@ -308,16 +308,24 @@ def _line(finding: "Sequence[Any]") -> "str":
         return "leftover of an interrupted install; remove it"
     if status == "invalid":
         return "invalid: {}".format(detail)
+    if status == "stale-lock":
+        return "lock out of date: {}".format(detail)
     return "{}: {}".format(status, detail)
 
 
 def report(state: "Dict[str, Any]", lines: "Sequence[Any]") -> "str":
     """The drift report printed at start-up."""
     width = max(len(line[0]) for line in lines)
-    out = ["tether: {} has drifted from {}:\n".format(show(state["prefix"]), show(state["lock"]))]
+    if all(line[1] == "stale-lock" for line in lines):
+        head = "tether: {} no longer matches its project file:\n".format(show(state["lock"]))
+    else:
+        head = "tether: {} has drifted from {}:\n".format(show(state["prefix"]), show(state["lock"]))
+    out = [head]
     out.extend("  {}  {}\n".format(line[0].ljust(width), show(_line(line))) for line in lines)
     where = "  (in {})".format(show(state["where"])) if state["where"] else ""
-    fix = _compare.repair_command(state["repair"], state.get("repair_strays") or "", lines)
+    fix = _compare.repair_command(
+        state["repair"], state.get("repair_strays") or "", lines, state.get("relock") or ""
+    )
     out.append("  fix: {}{}\n".format(show(fix or "re-sync the environment"), where))
     out.append("  skip this check once: {}=1\n".format(SKIP_VAR))
     return "".join(out)
@@ -375,7 +383,10 @@ def recheck(state: "Dict[str, Any]", stamps: "List[Any]") -> "Optional[int]":
     if not lines or exempt(state):
         return None
     _say(report(state, lines))
-    if state["mode"] == "exit":
+    # A stale lock alone leaves the environment what the lock says: it stops a start only
+    # when it was installed with --stale-lock exit.
+    stops = [line for line in lines if line[1] != "stale-lock" or state.get("stale_lock") == "exit"]
+    if state["mode"] == "exit" and stops:
         _say("tether: not starting (exit mode); fix the environment, or set {}=1\n".format(SKIP_VAR))
         return int(state["exit_code"])
     return None

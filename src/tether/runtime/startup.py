@@ -73,7 +73,7 @@ def now(state: "Any") -> "List[object]":
 #: grows with the lock (hundreds of KB for thousands of pins).
 _CLEAN_KEYS = (
     "prefix", "files", "sites", "stamps", "lines", "lock", "where", "repair", "repair_strays",
-    "mode", "exit_code", "exempt",
+    "relock", "mode", "stale_lock", "exit_code", "exempt",
 )  # fmt: skip
 
 

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
         subset: bool
         ignore: List[str]
         timeout: float
+        #: Not checking that the lock matches its project file (absent before tether knew).
+        frozen: bool
 
     class State(TypedDict):
         """The whole state."""
@@ -57,6 +59,11 @@ if TYPE_CHECKING:
         #: absent from the state of an older tether: read with a default).
         repair: str
         repair_strays: str
+        #: The tool's re-lock command, put first by :func:`.compare.repair_command` for a
+        #: ``stale-lock`` finding, and whether such a finding stops a start in exit mode
+        #: (``"exit"``) or only warns (``"warn"``); both read with defaults.
+        relock: str
+        stale_lock: str
         #: How to run the tether that installed the hook: ``[python, "-m", "tether"]``.
         tether: List[str]
         options: Options
