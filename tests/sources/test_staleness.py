@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DATA, REAL_LOCKS, MakeVenv, read_bound, tether
+from tests.helpers import DATA, REAL_LOCKS, MakeVenv, read_bound, tether
 from tether.sources import reader_for, staleness
 from tether.sources._common import load_toml
 from tether.sources.staleness import _same_marker

@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.conftest import REAL_LOCKS, clean_env, pyenv_python, run, tether, tool
-from tests.sources.test_native_flows import index_url
+from tests.helpers import REAL_LOCKS, clean_env, index_url, pyenv_python, run, tether, tool
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -259,7 +258,7 @@ def test_shared_locks_against_their_tools(tmp_path: Path, relpath: str, stale: b
     # verdict is read with the reader, for a 3.14 target, as tests/sources/test_shared_locks.py does.
     from dataclasses import replace
 
-    from tests.conftest import linux_311, read_bound
+    from tests.helpers import linux_311, read_bound
     from tether.sources import reader_for
 
     t = linux_311()
