@@ -1,110 +1,35 @@
-"""Shared fixtures: real virtual environments, real ``.dist-info`` folders, real tools."""
+"""Shared fixtures: real virtual environments, real ``.dist-info`` folders, the test
+interpreter as a target, and a cache folder of the session's own. The helpers these use
+(and tests import) live in :mod:`tests.helpers`; no test imports this module."""
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
-from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, Protocol
+from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.helpers import MakeDist, MakeDistVenv, MakeVenv, run, site_packages, tool
 from tether import _query
-from tether.sources.interface import BoundReader, Selection
 from tether.target import Target
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
-
-    from tether.models import Bound
-
-DATA = Path(__file__).parent / "data"
-# Public projects' real lock files, copied here with their provenance (see its README.md).
-REAL_LOCKS = DATA / "shared-locks"
-BIN = Path(sys.executable).parent
+    from collections.abc import Iterable, Iterator
+    from pathlib import Path
 
 
-def data_file(*parts: str) -> Path:
-    """A file under tests/data, which must exist."""
-    path = DATA.joinpath(*parts)
-    assert path.exists(), path
-    return path
-
-
-def in_ci() -> bool:
-    """Whether ``CI`` is set (to anything but empty, ``0`` or ``false``), as CI services do."""
-    return os.environ.get("CI", "").strip().lower() not in {"", "0", "false"}
-
-
-def missing(what: str) -> NoReturn:
-    """Something a test needs is not on this machine: a failure in CI, else a skip saying so."""
-    if in_ci():
-        pytest.fail(f"{what} (required when CI is set)", pytrace=False)
-    pytest.skip(f"{what} (a failure when CI is set)")
-
-
-def tool(name: str) -> str:
-    """A command-line tool installed beside the test interpreter (uv, pip-compile, ...)."""
-    for candidate in (BIN / name, shutil.which(name)):
-        if candidate and Path(candidate).exists():
-            return str(candidate)
-    missing(f"{name} is not installed beside {sys.executable} nor on PATH; ./scripts/test installs it")
-
-
-def pyenv_python(minor: str) -> str:
-    """A pyenv-installed CPython of that minor version: a failure in CI if absent, else a skip."""
-    root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
-    for version in sorted(root.glob(f"{minor}.*"), reverse=True):
-        exe = version / "bin" / f"python{minor}"
-        if exe.exists():
-            return str(exe)
-    missing(f"no Python {minor} under {root}; `pyenv install {minor}` adds one")
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    """The environment for a child process, without our own venv leaking into it."""
-    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}
-    env.update(extra)
-    return env
-
-
-def run(
-    *args: str | Path, cwd: Path | None = None, env: Mapping[str, str] | None = None, check: bool = True
-) -> subprocess.CompletedProcess[str]:
-    """Run a command, returning its completed process; fail the test on error if *check*."""
-    proc = subprocess.run(
-        [str(a) for a in args],
-        cwd=cwd,
-        env=dict(env or clean_env()),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
-    if check and proc.returncode != 0:
-        pytest.fail(f"{args} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
-    return proc
-
-
-def tether(
-    *args: str | Path, cwd: Path | None = None, env: Mapping[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run the tether CLI as a user would, in a child process."""
-    return run(sys.executable, "-m", "tether", *args, cwd=cwd, env=env, check=False)
-
-
-def site_packages(venv: Path) -> Path:
-    """The purelib of a POSIX venv."""
-    (found,) = venv.glob("lib/python3*/site-packages")
-    return found
-
-
-class MakeVenv(Protocol):
-    def __call__(self, name: str = ..., *, python: str | None = ..., seed: bool = ...) -> Path: ...
+@pytest.fixture(scope="session", autouse=True)
+def _session_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Results cached by `tether validate` go to a folder of the session's (one per xdist
+    worker, removed with pytest's other temporary folders), never the user's home. A
+    ``TETHER_CACHE_DIR`` set from outside is kept, as before."""
+    with pytest.MonkeyPatch.context() as patch:
+        if "TETHER_CACHE_DIR" not in os.environ:
+            patch.setenv("TETHER_CACHE_DIR", str(tmp_path_factory.mktemp("tether-cache")))
+        yield
 
 
 @pytest.fixture
@@ -120,19 +45,6 @@ def make_venv(tmp_path: Path) -> MakeVenv:
         return path
 
     return make
-
-
-class MakeDist(Protocol):
-    def __call__(
-        self,
-        site: Path,
-        name: str,
-        version: str | None = ...,
-        *,
-        requires: Iterable[str] = ...,
-        direct_url: dict[str, object] | None = ...,
-        folder: str | None = ...,
-    ) -> Path: ...
 
 
 @pytest.fixture
@@ -167,40 +79,6 @@ def make_dist() -> MakeDist:
 def here() -> Target:
     """The interpreter running the tests, as a target (Linux, CPython 3.11 in CI)."""
     return Target.from_query(_query.query())
-
-
-def read_bound(reader: BoundReader, path: Path, selection: Selection | None = None,
-               target: Target | None = None, display: str | None = None) -> Bound:  # fmt: skip
-    """Read *path* with *reader* for Linux / CPython 3.11 (the real locks' target)."""
-    return reader.read(path.read_text(encoding="utf-8"), path=path, display=display or str(path),
-                       target=target or linux_311(), selection=selection or Selection())  # fmt: skip
-
-
-def linux_311() -> Target:
-    """A Linux x86_64 CPython 3.11 target, as the real lock files' counts assume."""
-    data = _query.query()
-    data["markers"] = {
-        **data["markers"],
-        "python_version": "3.11",
-        "python_full_version": "3.11.7",
-        "sys_platform": "linux",
-        "platform_system": "Linux",
-        "platform_machine": "x86_64",
-        "os_name": "posix",
-        "implementation_name": "cpython",
-        "platform_python_implementation": "CPython",
-    }
-    data["version"] = [3, 11, 7]
-    data["implementation"] = "cpython"
-    return Target.from_query(data)
-
-
-# Results cached by `tether validate` go to a per-session folder, never the user's home.
-os.environ.setdefault("TETHER_CACHE_DIR", str(Path(tempfile.mkdtemp(prefix="tether-cache-"))))
-
-
-class MakeDistVenv(Protocol):
-    def __call__(self, dists: dict[str, str], name: str = ...) -> Path: ...
 
 
 @pytest.fixture

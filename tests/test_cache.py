@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import MakeDist, MakeDistVenv
+from tests.helpers import MakeDist, MakeDistVenv
 from tether.cli import main
 
 

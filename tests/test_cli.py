@@ -10,16 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import MakeDistVenv, data_file, tether
+from tests.helpers import MakeDistVenv, cli, data_file, tether
 from tether.cli import main
 
 PY = sys.executable
-
-
-def cli(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.mark.parametrize(
@@ -122,7 +116,7 @@ def test_formats_and_exit_codes(
 def test_virtual_env_is_the_default_target(tmp_path: Path, dist_venv: MakeDistVenv) -> None:
     venv = dist_venv({"idna": "3.6", "six": "1.16.0"})
     (tmp_path / "requirements.txt").write_text("idna==3.6\nsix==1.16.0\n")
-    from tests.conftest import clean_env
+    from tests.helpers import clean_env
 
     proc = tether("validate", cwd=tmp_path, env=clean_env(VIRTUAL_ENV=str(venv)))
     assert proc.returncode == 0, proc.stderr
@@ -296,6 +290,7 @@ def test_the_json_contract_keys(dist_venv: MakeDistVenv, tmp_path: Path) -> None
     assert report["schema"] == 1 and report["tether_version"] == __version__
     assert report["summary"] == {
         "missing": 0, "mismatch": 0, "unexpected": 1, "duplicate": 0, "shadowed": 0, "invalid": 0, "leftover": 0,
+        "stale-lock": 0,
     }  # fmt: skip
     assert report["repair"].endswith("-m pip uninstall -y idna")
     assert report["interpreter"]["prefix"] == str(venv) and report["interpreter"]["version"].startswith("3.")

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tests.conftest import clean_env, run, tether, tool
+from tests.helpers import clean_env, run, tether, tool
 from tether.cli import build_parser
 
 # Completes the words given as arguments (the last one is the word under the cursor) as

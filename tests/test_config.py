@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import MakeDistVenv
+from tests.helpers import MakeDistVenv
 from tether import _cache
 from tether.cli import build_parser, main
 from tether.config import DEFAULTS, ENV_VARS, apply, load_config

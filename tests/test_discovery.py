@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.conftest import clean_env, pyenv_python, run, site_packages, tether, tool
+from tests.helpers import clean_env, pyenv_python, run, site_packages, tether, tool
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -8,22 +8,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.conftest import clean_env, pyenv_python, run, tether, tool
+from tests.helpers import DRIFT, clean_env, drift, pyenv_python, python_project, run, tether, tool
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from tests.conftest import MakeVenv
+    from tests.helpers import MakeVenv
 
 pytestmark = pytest.mark.flows
-
-DRIFT = {("certifi", "missing"), ("idna", "mismatch"), ("six", "unexpected")}
-
-
-def drift(python: Path) -> None:
-    """The seed scenario: a colleague's pin bump, a stray install, a lost package."""
-    run(tool("uv"), "pip", "install", "-q", "--python", python, "idna==3.6", "six")
-    run(tool("uv"), "pip", "uninstall", "-q", "--python", python, "certifi")
 
 
 def assert_valid(python: Path, lock: Path) -> None:
@@ -142,10 +134,7 @@ build-backend = "hatchling.build"
 
 
 def app_project(root: Path) -> Path:
-    (root / "src" / "app").mkdir(parents=True)
-    (root / "src" / "app" / "__init__.py").write_text("")
-    (root / "pyproject.toml").write_text(APP)
-    return root
+    return python_project(root, APP, "app")
 
 
 def test_uv_export_with_the_editable_project_and_a_relative_lock(tmp_path: Path) -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import MakeDist
+from tests.helpers import MakeDist
 from tether.installed import scan
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
-from tests.conftest import linux_311
+from tests.helpers import linux_311
 from tether.installed import scan
 from tether.models import Expectation, Source
 from tether.sources import Selection, load_bound
@@ -19,7 +19,7 @@ from tether.validate import expand_closure
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from tests.conftest import MakeDist
+    from tests.helpers import MakeDist
 
 
 def extras_of(expectations: tuple[Expectation, ...] | list[Expectation], name: str) -> set[str]:

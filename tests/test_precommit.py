@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.conftest import clean_env, missing, run, site_packages, tool
+from tests.helpers import clean_env, missing, run, site_packages, tool
 
 if TYPE_CHECKING:
-    from tests.conftest import MakeDist, MakeDistVenv
+    from tests.helpers import MakeDist, MakeDistVenv
 
 pytestmark = pytest.mark.flows
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import clean_env
+from tests.helpers import clean_env
 
 pytestmark = pytest.mark.flows
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import MakeVenv, pyenv_python
+from tests.helpers import MakeVenv, pyenv_python
 from tether.errors import TargetError
 from tether.target import query_target
 

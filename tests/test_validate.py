@@ -6,7 +6,7 @@ import pytest
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
-from tests.conftest import MakeDist
+from tests.helpers import MakeDist
 from tether.installed import scan
 from tether.models import Bound, Expectation, Source
 from tether.validate import validate

@@ -58,6 +58,7 @@ def remember(argv: Sequence[str], checked: Checked, display: Display, options: C
         "bound_format": checked.bound.format,
         "repair": checked.bound.repair,
         "repair_strays": checked.bound.repair_strays,
+        "relock": checked.bound.relock,
         "notes": list(checked.bound.notes),
         "display": tuple(display),
         "python_version": target.markers.get("python_full_version", ""),
@@ -106,7 +107,9 @@ def validate(argv: Sequence[str]) -> tuple[str, str, int] | None:
         python=value["python"],
         installed=len({d.name for d in dists}),
         records=tuple(record_from_finding(f) for f in findings),
-        repair=repair_command(value["repair"], value.get("repair_strays", ""), findings),
+        repair=repair_command(
+            value["repair"], value.get("repair_strays", ""), findings, value.get("relock", "")
+        ),
         prefix=value["prefix"],
         python_version=value["python_version"],
         bound_files=tuple(value["bound_files"]),

@@ -28,6 +28,8 @@ class CheckOptions:
     superset: bool = False
     subset: bool = False
     ignore: frozenset[str] = frozenset()
+    #: Do not check that the lock still matches its project file (uv's ``--frozen``).
+    frozen: bool = False
     #: Reuse what the target interpreter said of itself (see :mod:`tether._cache`).
     use_cache: bool = True
     #: Seconds allowed for each network or git operation of a remote bound.
@@ -62,6 +64,7 @@ class CheckOptions:
             "ignore": sorted(self.ignore),
             "timeout": self.timeout,
             "verify_files": self.verify_files,
+            "frozen": self.frozen,
         }
 
     @classmethod
@@ -89,6 +92,8 @@ class CheckOptions:
             subset=stored["subset"],
             ignore=frozenset(stored["ignore"]),
             timeout=stored["timeout"],
+            # Absent from what an older tether remembered or stored.
+            frozen=stored.get("frozen", False),
             config_stamps=tuple(config_stamps),
             # Absent from what an older tether stored.
             verify_files=bool(stored.get("verify_files", False)),
@@ -133,7 +138,7 @@ def check(options: CheckOptions) -> Checked:
     )
     bound, expect, installed, records, bound_stamps = _read_and_judge(options, target)
     findings = [_finding(r) for r in records]
-    repair = repair_command(bound.repair, bound.repair_strays, findings)
+    repair = repair_command(bound.repair, bound.repair_strays, findings, bound.relock)
     if options.verify_files:
         records, repair = _with_files(target, installed, records, repair)
     report = Report(
@@ -219,6 +224,7 @@ def _read_and_judge(
         superset=options.superset,
         subset=options.subset,
         ignore=options.ignore,
+        frozen=options.frozen,
     )
     return bound, expect, installed, judge(expect, installed), bound_stamps
 

@@ -139,6 +139,11 @@ def add_bound_options(parser: argparse.ArgumentParser) -> None:
         help="neither check nor report this package (repeatable). pip, which bootstraps most "
         "environments, may always be present unlisted; a bound that lists it has it checked",
     )
+    rules.add_argument(
+        "--frozen",
+        action="store_true",
+        help="do not check that the lock still matches its project file (no stale-lock finding)",
+    )
 
 
 EXIT_CODES = "exit codes: 0 valid, 1 drift or findings, 2 usage or input error"
@@ -176,7 +181,7 @@ EXAMPLES = {
 #: The modules of the commands beyond validate and the site-* family: each has a
 #: ``register(sub)`` that adds its subcommand with :func:`add_command`, and keeps its
 #: imports inside the function it sets as ``func`` (building the parser imports them all).
-COMMANDS: tuple[str, ...] = ("tether.commands.verify", "tether.commands.purge")
+COMMANDS: tuple[str, ...] = ("tether.commands.audit", "tether.commands.verify", "tether.commands.purge")
 
 
 def add_command(
@@ -280,6 +285,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="warn on stderr and run, or stop before user code (default: warn)",
     )
     install.add_argument(
+        "--stale-lock",
+        choices=("warn", "exit"),
+        default="warn",
+        help="a lock that no longer matches its project file, the environment matching the lock: "
+        "warn, or stop like drift in exit mode (default: %(default)s)",
+    )
+    install.add_argument(
         "--exit-code",
         type=_exit_code,
         default=1,
@@ -377,6 +389,7 @@ def _check_options(args: argparse.Namespace) -> CheckOptions:
         ignore=frozenset(args.ignore),
         use_cache=not getattr(args, "no_cache", False),
         timeout=args.timeout,
+        frozen=args.frozen,
         config_stamps=config.stamps,
         verify_files=getattr(args, "verify_files", False),
     )
@@ -450,6 +463,7 @@ def _cmd_site_install(args: argparse.Namespace) -> int:
     checked, paths = install(
         options,
         mode=args.on_drift,
+        stale_lock=args.stale_lock,
         exit_code=args.exit_code,
         exempt=(*DEFAULT_EXEMPT, *args.exempt),
         force=args.force,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 __all__ = [
+    "AuditError",
     "BoundError",
     "ConfigError",
     "DocumentError",
@@ -113,6 +114,25 @@ class ConfigError(TetherError, ValueError):
 class RecordError(TetherError):
     """An installed distribution's ``RECORD`` is missing, unreadable or malformed (the
     message names the file, and the row where one applies)."""
+
+
+class AuditError(TetherError, ValueError):
+    """An advisory source could not be used: an OSV service that is unreachable, answers
+    with an error status, too late, or with something that is not an OSV answer; an
+    offline database that cannot be read. ``tether audit`` never reports "no findings"
+    in its place (it does not fail open).
+
+    :param where: the URL or file, as the user named it.
+    :param message: what went wrong, starting in lower case.
+    """
+
+    def __init__(self, where: str, message: str) -> None:
+        self.where = where
+        self.message = message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
 
 
 class PurgeError(TetherError):

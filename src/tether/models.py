@@ -164,6 +164,11 @@ class Bound:
     notes: tuple[str, ...] = ()
     #: Conda packages (pixi.lock), checked against the environment's ``conda-meta``.
     conda: tuple[Expectation, ...] = ()
+    #: Why the lock no longer matches the project file beside it, naming that file
+    #: (:mod:`tether.sources.staleness`); empty when it does or when that was not checked.
+    stale: str = ""
+    #: The tool's own re-lock command (``uv lock``), run in the bound's directory.
+    relock: str = ""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from tether.runtime.compare import Finding
 
     Status = Literal[
-        "missing", "mismatch", "unexpected", "duplicate", "shadowed", "invalid", "leftover",
+        "missing", "mismatch", "unexpected", "duplicate", "shadowed", "invalid", "leftover", "stale-lock",
         # validate --verify-files (tether.integrity.verify.FILE_STATUSES)
         "modified-file", "missing-file", "unrecorded-file", "outside-file", "unverifiable",
     ]  # fmt: skip
@@ -36,6 +36,7 @@ STATUSES: tuple[Status, ...] = (
     "shadowed",
     "invalid",
     "leftover",
+    "stale-lock",
 )
 #: The statuses ``--verify-files`` adds (:data:`tether.integrity.verify.FILE_STATUSES`,
 #: held equal by a test; not imported from there: this module is on the fast path).

@@ -158,9 +158,14 @@ def expectation_for(
     superset: bool = False,
     subset: bool = False,
     ignore: Collection[str] = (),
+    frozen: bool = False,
 ) -> dict[str, Any]:
     """Compile *bound* for one target; *installed* (with ``Requires-Dist``) widens it for
-    bounds that follow it (:attr:`Bound.follows`) and may be ``None`` for the others."""
+    bounds that follow it (:attr:`Bound.follows`) and may be ``None`` for the others.
+
+    :param frozen: leave out whether the lock still matches its project file (uv's
+        ``--frozen``): a stale lock is then not a finding.
+    """
     expected = merged(bound.expectations)
     followed: dict[str, Any] = {}
     if installed is not None and bound.follows:
@@ -176,6 +181,10 @@ def expectation_for(
     )
     expect["follows"] = bound.follows
     expect["followed"] = followed
+    if bound.stale and not frozen:
+        # Named by the lock's file name, which is the format's name for every format
+        # that has a project file to compare with (uv.lock, poetry.lock, Pipfile.lock).
+        expect["stale"] = (bound.format, bound.stale)
     return expect
 
 

@@ -15,7 +15,7 @@ are ``pip-compile``'s and hand-written ones). Each is mutated, by kind:
 - ``flip``: one to three random bytes replaced by random bytes;
 - ``lines`` (requirements): each line removed, doubled, or given a hostile option.
 
-Each pair (seed, kind) tries up to :data:`~tests.adversarial.conftest.BUDGET` inputs,
+Each pair (seed, kind) tries up to :data:`~tests.adversarial.harness.BUDGET` inputs,
 chosen by a fixed seed; every input goes through ``tether.sources.load_bound`` (and a
 few per seed through ``tether.cli.main``). An input that breaks the promise is written
 under the test's ``tmp_path`` and named in the failure with its first bytes.
@@ -34,8 +34,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import yaml
 
-from tests.adversarial.conftest import BUDGET, SEED, Findings, read_case, run_cli
-from tests.conftest import data_file
+from tests.adversarial.harness import BUDGET, SEED, Findings, read_case, run_cli
+from tests.helpers import data_file
 from tests.mutate import DELETE, mutated, paths
 from tether.sources import Selection
 

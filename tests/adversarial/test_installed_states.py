@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.conftest import clean_env, site_packages, tether
+from tests.helpers import clean_env, site_packages, tether
 
 if TYPE_CHECKING:
     from collections.abc import Callable

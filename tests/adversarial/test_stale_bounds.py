@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.conftest import MakeDist, MakeDistVenv, clean_env, data_file, site_packages
+from tests.helpers import MakeDist, MakeDistVenv, clean_env, data_file, site_packages
 from tether.cli import main
 
 if TYPE_CHECKING:

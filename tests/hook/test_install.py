@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import MakeDist, clean_env, run, site_packages, tether
+from tests.helpers import MakeDist, clean_env, run, site_packages, start, tether
 from tether.hook.install import PTH_NAME, START_NAME
 
 
@@ -25,11 +25,6 @@ def make(tmp_path: Path, make_dist: MakeDist, folder: str = "proj") -> tuple[Pat
     lock = root / "requirements.txt"
     lock.write_text("six==1.16.0\nidna==3.6\n")
     return venv / "bin" / "python", site, lock
-
-
-def start(py: Path, *args: str, **env: str) -> tuple[int, str, str]:
-    proc = run(py, *(args or ("-c", "print('ok')")), check=False, env=clean_env(**env))
-    return proc.returncode, proc.stdout, proc.stderr
 
 
 def test_files_written_idempotent_and_removed(tmp_path: Path, make_dist: MakeDist) -> None:
@@ -325,3 +320,81 @@ def test_a_drifted_environment_is_reported_from_the_clean_part_alone(
     assert "stray" in first[2]
     (site / "_tether_hook" / "state.marshal").write_bytes(b"\x00not read when nothing changed")
     assert start(py) == first
+
+
+STALE_PYPROJECT = """\
+[project]
+name = "proj"
+version = "0.1.0"
+requires-python = ">=3.8"
+dependencies = ["six==1.16.0", "idna==3.6"]
+"""
+STALE_LOCK = """\
+version = 1
+revision = 3
+requires-python = ">=3.8"
+
+[[package]]
+name = "idna"
+version = "3.6"
+source = { registry = "https://index.example/simple" }
+
+[[package]]
+name = "proj"
+version = "0.1.0"
+source = { virtual = "." }
+dependencies = [
+    { name = "idna" },
+    { name = "six" },
+]
+
+[package.metadata]
+requires-dist = [
+    { name = "idna", specifier = "==3.6" },
+    { name = "six", specifier = "==1.16.0" },
+]
+
+[[package]]
+name = "six"
+version = "1.16.0"
+source = { registry = "https://index.example/simple" }
+"""
+
+
+def test_a_stale_lock_warns_and_stops_only_when_asked(tmp_path: Path, make_dist: MakeDist) -> None:
+    """The project file edited after the lock: one line at each start, the fix re-locks
+    first; exit mode stops for it only with --stale-lock exit; --frozen leaves it out."""
+    py, _, _ = make(tmp_path, make_dist)
+    root = py.parent.parent.parent
+    (root / "pyproject.toml").write_text(STALE_PYPROJECT)
+    lock = root / "uv.lock"
+    lock.write_text(STALE_LOCK)
+    assert tether("site-install", "-p", py, "--lock", lock, "--on-drift", "exit").returncode == 0
+    assert start(py) == (0, "ok\n", "")
+    (root / "pyproject.toml").write_text(STALE_PYPROJECT.replace('"idna==3.6"', '"idna==3.7"'))
+    code, out, err = start(py)
+    assert (code, out) == (0, "ok\n")
+    assert err == (
+        f"tether: {lock} no longer matches its project file:\n"
+        "  uv.lock  lock out of date: pyproject.toml: proj requires idna==3.7 (the lock has idna==3.6)\n"
+        f"  fix: uv lock && uv sync  (in {root})\n"
+        "  skip this check once: TETHER_SKIP=1\n"
+    )
+    # In exit mode a stale lock stops a start only when asked; installing so in an
+    # environment that has it already is refused like any drift.
+    refused = tether("site-install", "-p", py, "--lock", lock, "--on-drift", "exit", "--stale-lock", "exit")
+    assert refused.returncode == 2 and "has drifted already (1 finding)" in refused.stderr
+    forced = ("--on-drift", "exit", "--stale-lock", "exit", "--exit-code", "5", "--force")
+    assert tether("site-install", "-p", py, "--lock", lock, *forced).returncode == 0
+    code, out, err = start(py)
+    assert (code, out) == (5, "") and "lock out of date" in err and "not starting (exit mode)" in err
+    assert tether("site-install", "-p", py, "--lock", lock, *forced, "--frozen").returncode == 0
+    assert start(py) == (0, "ok\n", "")
+    # The same verdict from validate, and none with --frozen.
+    proc = tether("validate", "-p", py, "--lock", lock)
+    assert (
+        proc.returncode == 1
+        and "uv.lock  stale-lock" in proc.stdout
+        and "repair: uv lock && uv sync" in proc.stdout
+    )
+    assert tether("validate", "-p", py, "--lock", lock, "--frozen").returncode == 0

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import BIN, clean_env, pyenv_python, run, tether, tool
-from tests.sources.test_native_flows import index_url
+from tests.helpers import BIN, clean_env, index_url, pyenv_python, run, start, tether, tool
+from tests.helpers import drift as seed_drift
 
 pytestmark = pytest.mark.flows
 
@@ -19,15 +19,9 @@ pytestmark = pytest.mark.flows
 DEPENDENCIES = ["idna==3.7", "iniconfig"]
 
 
-def start(py: Path) -> tuple[int, str, str]:
-    proc = run(py, "-c", "print('ok')", check=False, env=clean_env())
-    return proc.returncode, proc.stdout, proc.stderr
-
-
 def drift(py: Path) -> None:
     """idna at another version, iniconfig gone, six installed without being asked for."""
-    run(tool("uv"), "pip", "install", "-q", "--python", py, "idna==3.6", "six")
-    run(tool("uv"), "pip", "uninstall", "-q", "--python", py, "iniconfig")
+    seed_drift(py, lost="iniconfig")
 
 
 def shell_env(**extra: str) -> dict[str, str]:

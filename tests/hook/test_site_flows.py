@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import clean_env, pyenv_python, run, site_packages, tether, tool
+from tests.helpers import clean_env, drift, pyenv_python, run, site_packages, tether, tool
+from tests.helpers import start as start_with
 
 pytestmark = pytest.mark.flows
 
@@ -54,8 +55,8 @@ _start_env: dict[str, str] = {}
 
 
 def start(py: Path, *args: str, **env: str) -> tuple[int, str, str]:
-    proc = run(py, *(args or ("-c", "print('ok')")), check=False, env=clean_env(**{**_start_env, **env}))
-    return proc.returncode, proc.stdout, proc.stderr
+    """A start, byte code written or not as the running cycle asks (:data:`BYTECODE`)."""
+    return start_with(py, *args, **{**_start_env, **env})
 
 
 def listing(site: Path) -> list[str]:
@@ -69,11 +70,6 @@ def listing(site: Path) -> list[str]:
         assert all(name.startswith("_virtualenv.") for name in cached), cached
         names.remove("__pycache__")
     return names
-
-
-def drift(py: Path) -> None:
-    run(tool("uv"), "pip", "install", "-q", "--python", py, "idna==3.6", "six")
-    run(tool("uv"), "pip", "uninstall", "-q", "--python", py, "certifi")
 
 
 def assert_names_drift(stderr: str) -> None:

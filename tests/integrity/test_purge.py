@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import MakeDistVenv, run, site_packages, tether
+from tests.helpers import MakeDistVenv, run, site_packages, tether
 from tests.integrity.conftest import Install
 from tests.integrity.test_verify import target_of
 from tether.errors import PurgeError

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import MakeDistVenv, clean_env, site_packages, tether
+from tests.helpers import MakeDistVenv, clean_env, site_packages, tether
 from tests.integrity.conftest import Install
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import MakeDistVenv, run, site_packages, tether
+from tests.helpers import MakeDistVenv, run, site_packages, tether
 from tests.integrity.conftest import Install, record_row
 from tether import _query
 from tether.integrity.verify import canonical_pattern, verify

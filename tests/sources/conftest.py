@@ -3,34 +3,18 @@
 from __future__ import annotations
 
 import shutil
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.conftest import data_file, linux_311, read_bound
+from tests.helpers import ReadError, data_file, linux_311
 from tether.errors import BoundError
 from tether.sources import load_bound
-from tether.sources._common import in_file
 from tether.sources.interface import Selection
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from pathlib import Path
-
-    from tether.models import Bound
-    from tether.sources.interface import BoundReader
-    from tether.target import Target
-
-
-def read_named(reader: BoundReader, path: Path, selection: Selection | None = None,
-               target: Target | None = None, display: str | None = None) -> Bound:  # fmt: skip
-    """:func:`tests.conftest.read_bound`, with what is wrong in the file named as *display*."""
-    with in_file(display or str(path)):
-        return read_bound(reader, path, selection, target, display)
-
-
-class ReadError(Protocol):
-    def __call__(self, files: Mapping[str, tuple[str, ...]], selection: Selection = ...) -> str: ...
 
 
 @pytest.fixture

@@ -8,23 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import clean_env, pyenv_python, run, tether, tool
+from tests.helpers import DRIFT, clean_env, drift, index_url, pyenv_python, python_project, run, tether, tool
 
 pytestmark = pytest.mark.flows
-
-DRIFT = {("certifi", "missing"), ("idna", "mismatch"), ("six", "unexpected")}
-
-
-def index_url(tmp_path: Path) -> str:
-    """The simple index in use here, as uv reports it (never written into the repository)."""
-    (tmp_path / "probe.in").write_text("six\n")
-    out = run(tool("uv"), "pip", "compile", "-q", "--emit-index-url", tmp_path / "probe.in").stdout
-    return next(line.split()[1] for line in out.splitlines() if line.startswith("--index-url"))
-
-
-def drift(python: Path) -> None:
-    run(tool("uv"), "pip", "install", "-q", "--python", python, "idna==3.6", "six")
-    run(tool("uv"), "pip", "uninstall", "-q", "--python", python, "certifi")
 
 
 def records(python: Path, lock: Path, *args: str) -> tuple[int, set[tuple[str, str]]]:
@@ -60,9 +46,7 @@ build-backend = "uv_build"
 @pytest.mark.parametrize("minor", ["3.11", "3.9"])
 def test_uv_project(tmp_path: Path, minor: str) -> None:
     python = pyenv_python(minor)
-    (tmp_path / "src" / "demo").mkdir(parents=True)
-    (tmp_path / "src" / "demo" / "__init__.py").write_text("")
-    (tmp_path / "pyproject.toml").write_text(UV_PROJECT)
+    python_project(tmp_path, UV_PROJECT, "demo")
     run(tool("uv"), "lock", "-q", cwd=tmp_path)
     lock_text = (tmp_path / "uv.lock").read_text()
     assert lock_text.count('[[package]]\nname = "click"') == 2  # forked: 3.9 gets another click
@@ -83,10 +67,11 @@ def test_uv_project(tmp_path: Path, minor: str) -> None:
 
 
 def test_poetry_project(tmp_path: Path) -> None:
-    (tmp_path / "src" / "pdemo").mkdir(parents=True)
-    (tmp_path / "src" / "pdemo" / "__init__.py").write_text("")
     (tmp_path / "README.md").write_text("")
-    (tmp_path / "pyproject.toml").write_text(f"""\
+    python_project(
+        tmp_path,
+        package="pdemo",
+        pyproject=f"""\
 [project]
 name = "pdemo"
 version = "0.1.0"
@@ -107,7 +92,8 @@ priority = "primary"
 [build-system]
 requires = ["poetry-core>=2.0"]
 build-backend = "poetry.core.masonry.api"
-""")
+""",
+    )
     env = clean_env(POETRY_VIRTUALENVS_IN_PROJECT="true", POETRY_CACHE_DIR=str(tmp_path / ".cache"))
     poetry = tool("poetry")
     run(poetry, "lock", "-q", cwd=tmp_path, env=env)

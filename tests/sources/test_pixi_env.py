@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import MakeDist, MakeDistVenv, site_packages
+from tests.helpers import MakeDist, MakeDistVenv, site_packages
 from tether.cli import main
 
 LOCK = """\

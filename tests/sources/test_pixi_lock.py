@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.sources.conftest import ReadError
+from tests.helpers import ReadError
 
 
 @pytest.mark.parametrize(

@@ -8,13 +8,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.conftest import linux_311, read_bound
+from tests.helpers import ReadError, linux_311, read_bound
 from tether.sources.poetry_lock import PoetryLockReader
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-    from tests.sources.conftest import ReadError
 
 PYPROJECT = ("poetry-lock", "pyproject.for-poetry-locks.toml")
 

@@ -2,8 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import data_file
-from tests.sources.conftest import read_named
+from tests.helpers import data_file, read_named
 from tether.errors import BoundError
 from tether.sources import Selection
 from tether.sources.pylock import PylockReader

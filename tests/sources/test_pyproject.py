@@ -2,8 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import data_file, linux_311
-from tests.sources.conftest import ReadError, read_named
+from tests.helpers import ReadError, data_file, linux_311, read_named
 from tether.errors import BoundError, DocumentError
 from tether.sources import Selection
 from tether.sources.pyproject import PyprojectReader

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import http.server
+import json
 import os
 import shutil
 import subprocess
@@ -14,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import MakeDistVenv, clean_env, data_file
-from tether.cli import main
+from tests.helpers import MakeDistVenv, clean_env, cli, data_file
 from tether.errors import BoundError
 from tether.sources import MAX_BYTES, load_bound
 from tether.target import Target
@@ -151,12 +151,6 @@ def venv(dist_venv: MakeDistVenv) -> Path:
     return dist_venv({"six": "1.16.0"})
 
 
-def cli(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_url_bound(served: tuple[str, Path], venv: Path, capsys: pytest.CaptureFixture[str]) -> None:
     base, root = served
     (root / "requirements.txt").write_text("six==1.16.0\n")
@@ -197,11 +191,12 @@ def test_url_bound_with_its_companion(served: tuple[str, Path], venv: Path,
         f"tether: error: {base}/app/pyproject.toml: in 'tool.uv.default-groups': expected an array of "
         "group names or 'all', got a string\n"))  # fmt: skip
     assert Handler.requested == ["/app/uv.lock", "/app/pyproject.toml"]
-    # Pipfile.lock's reader reads nothing beside it, so nothing else is fetched.
+    # Pipfile.lock's reader reads the Pipfile beside it (whether the lock is stale); pixi.lock's
+    # reads nothing beside it.
     (root / "app" / "Pipfile.lock").write_text('{"_meta": {"pipfile-spec": 6}, "default": {}}')
     Handler.requested.clear()
     assert cli(capsys, "validate", "-p", venv, "--lock", f"{base}/app/Pipfile.lock")[0] == 1
-    assert Handler.requested == ["/app/Pipfile.lock"]
+    assert Handler.requested == ["/app/Pipfile.lock", "/app/Pipfile"]
 
 
 def test_unreachable_url(venv: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -456,3 +451,19 @@ def test_git_blob_too_large(tmp_path: Path, here: Target) -> None:
     assert str(exc.value) == (
         f"{location}: is larger than 64 MiB (67108865 bytes), the most tether reads of a bound file"
     )
+
+
+def test_a_remote_workspace_lock_is_not_judged_stale(served: tuple[str, Path], venv: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    """Only the pyproject.toml beside a remote uv.lock is fetched, not the workspace's
+    members: whether the lock matches them is not told (a note), rather than guessed."""
+    base, root = served
+    (root / "ws").mkdir()
+    for name in ("uv.lock", "pyproject.toml"):
+        shutil.copy(data_file("uv-lock", "workspace", name), root / "ws" / name)
+    code, out, err = cli(capsys, "validate", "-p", venv, "--lock", f"{base}/ws/uv.lock", "--format", "json")
+    assert code == 1 and json.loads(out)["summary"]["stale-lock"] == 0
+    assert (
+        f"tether: note: {base}/ws/uv.lock: whether it matches its project files was not checked (the members "
+        "of a workspace are not fetched with a remote lock)\n"
+    ) in err

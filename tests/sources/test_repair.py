@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.conftest import data_file, linux_311, read_bound
+from tests.helpers import data_file, linux_311, read_bound
 from tether.sources import load_bound, reader_for
 from tether.sources.interface import Selection
 

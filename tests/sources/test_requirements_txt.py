@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import data_file, linux_311
-from tests.sources.conftest import read_named
+from tests.helpers import data_file, linux_311, read_named
 from tether.errors import BoundError
 from tether.models import Bound
 from tether.sources import MAX_BYTES, load_bound

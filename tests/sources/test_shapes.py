@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import yaml
 
-from tests.conftest import linux_311
+from tests.helpers import linux_311
 from tests.mutate import DELETE, mutated, paths
 from tether.errors import BoundError
 from tether.sources import Selection, load_bound

@@ -21,8 +21,7 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
-from tests.conftest import REAL_LOCKS, data_file, linux_311, read_bound
-from tests.sources.conftest import read_named
+from tests.helpers import REAL_LOCKS, data_file, linux_311, read_bound, read_named
 from tether.errors import BoundError
 from tether.models import Bound, Expectation
 from tether.sources import Selection, reader_for

@@ -7,14 +7,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.conftest import linux_311, read_bound
+from tests.helpers import ReadError, linux_311, read_bound
 from tether.errors import DocumentError
 from tether.sources.uv_lock import UvLockReader
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-    from tests.sources.conftest import ReadError
 
 
 @pytest.mark.parametrize(

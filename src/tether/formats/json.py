@@ -3,13 +3,15 @@
 An object: ``valid`` (bool); ``records``, each ``{"name", "status", "installed",
 "expected", "sites", "detail"}`` with ``name`` PEP 503-normalized, ``status`` one of
 :data:`tether.report.STATUSES`, ``installed``/``expected`` a version string or ``null``
-and ``sites`` a list of paths; ``summary`` (the count of records by status, every status
-present, and with ``--verify-files`` every status of
-:data:`tether.report.FILE_STATUSES` too: one record per file, ``detail`` its path relative
-to its site directory and what differs); ``repair`` (the command that repairs the
-environment, or ``null``); ``bound``
-(as named), ``bound_format`` and ``bound_files`` (every local file read); ``python`` (the
-interpreter) and ``interpreter`` (``{"executable", "prefix", "version"}``);
+and ``sites`` a list of paths (a ``stale-lock`` record, at most one, is named after the
+lock file, ``uv.lock``, with ``installed`` and ``expected`` ``null``, no sites, and its
+``detail`` naming the project file and what differs); ``summary`` (the count of
+records by status, every status present, and with ``--verify-files`` every status of
+:data:`tether.report.FILE_STATUSES` too: one record per file, ``detail`` its path
+relative to its site directory and what differs); ``repair`` (the command that repairs
+the environment, or ``null``); ``bound`` (as named), ``bound_format`` and
+``bound_files`` (every local file read); ``python`` (the interpreter) and
+``interpreter`` (``{"executable", "prefix", "version"}``);
 ``tether_version``; ``schema`` (an integer, raised only if a key ever changes meaning).
 New keys may be added; none is removed or changes meaning within a schema.
 """

@@ -3,15 +3,20 @@
 What is written into the target's purelib (and nothing else):
 
 - ``_tether_hook/``: a copy of the runtime package :mod:`tether.runtime`, byte-compiled
-  there by the target itself (``__pycache__``), and its state (``state.marshal``, see
-  :mod:`tether.runtime.state`);
+  there by the target itself (``__pycache__``); its state (``state.marshal``, see
+  :mod:`tether.runtime.state`) and the part of it every start reads (``clean.marshal``,
+  see :func:`tether.runtime.startup.clean_part`); and, once a start has had to run
+  ``tether site-refresh``, the lock file concurrent starts take turns on
+  (``refresh.lock``);
 - ``_tether_hook.pth``: one ``import`` line that executes the compiled
   :mod:`tether.runtime.startup` without the import system (see its docstring);
 - ``_tether_hook.start``: ``_tether_hook.startup:run``, the PEP 829 entry point that
   Python 3.15+ runs instead of the ``.pth`` import line.
 
-Uninstall removes exactly these, so site-packages lists as it did before install. A file
-of those names that tether did not write is never overwritten or removed.
+Files are written atomically (a temporary ``.NAME.*.tmp`` beside each, renamed into
+place). Uninstall removes exactly these, and the temporary files an interrupted install
+left, so site-packages lists as it did before install. A file of those names that tether
+did not write is never overwritten or removed.
 """
 
 from __future__ import annotations
@@ -224,7 +229,7 @@ def _write(path: Path, data: bytes) -> None:
 
 
 def _build_state(
-    checked: Checked, options: Options, *, mode: Mode, exit_code: int, exempt: Sequence[str]
+    checked: Checked, options: Options, *, mode: Mode, stale_lock: Mode, exit_code: int, exempt: Sequence[str]
 ) -> State:
     from tether.sources.remote import is_remote
 
@@ -247,6 +252,8 @@ def _build_state(
         "exempt": sorted(set(exempt)),
         "repair": bound.repair,
         "repair_strays": bound.repair_strays,
+        "relock": bound.relock,
+        "stale_lock": stale_lock,
         "tether": [sys.executable, "-m", "tether"],
         "options": options,
         "lines": _findings(checked),
@@ -299,7 +306,7 @@ def _copy_runtime(package: Path) -> None:
     shutil.rmtree(package / "__pycache__", ignore_errors=True)
 
 
-def _guard(checked: Checked, *, mode: Mode, force: bool, system: bool) -> None:
+def _guard(checked: Checked, *, mode: Mode, stale_lock: Mode, force: bool, system: bool) -> None:
     """Refuse the installs a user almost never means."""
     target = checked.target
     if not system and not target.venv and not os.path.isdir(os.path.join(target.prefix, "conda-meta")):
@@ -309,7 +316,8 @@ def _guard(checked: Checked, *, mode: Mode, force: bool, system: bool) -> None:
         )
         raise HookError(msg)
     report = checked.report
-    if mode == "exit" and not report.valid and not force:
+    stops = [r for r in report.records if r.status != "stale-lock" or stale_lock == "exit"]
+    if mode == "exit" and stops and not force:
         from tether.formats.text import plural
 
         fix = f" ({report.repair})" if report.repair else ""
@@ -324,6 +332,7 @@ def install(
     options: CheckOptions,
     *,
     mode: Mode = "warn",
+    stale_lock: Mode = "warn",
     exit_code: int = 1,
     exempt: Sequence[str] = DEFAULT_EXEMPT,
     force: bool = False,
@@ -339,6 +348,9 @@ def install(
     :param system: install into an interpreter that is not an environment of its own (a
         virtual or conda environment): its check then runs at every start of every program
         on that Python.
+    :param stale_lock: whether a lock that no longer matches its project file (a
+        ``stale-lock`` finding, while the environment matches the lock) stops a start in
+        exit mode (``"exit"``) or is only reported (``"warn"``, the default).
     :param refreshing: re-deciding for a hook already installed (neither guard applies).
     :raises HookError: when a guard above refuses, when a file of ours would replace one
         tether did not write, or when site-packages is not writable.
@@ -359,17 +371,20 @@ def install(
     options = replace(options, python=python, lock=lock)
     checked = check(replace(options, use_cache=False))
     if not refreshing:
-        _guard(checked, mode=mode, force=force, system=system)
+        _guard(checked, mode=mode, stale_lock=stale_lock, force=force, system=system)
     paths = hook_paths(checked.target.purelib)
     if not force:
         _check_foreign(paths)
-    state = _build_state(checked, options.to_dict(), mode=mode, exit_code=exit_code, exempt=exempt)
+    state = _build_state(
+        checked, options.to_dict(), mode=mode, stale_lock=stale_lock, exit_code=exit_code, exempt=exempt
+    )
     try:
         paths.site.mkdir(parents=True, exist_ok=True)
         _copy_runtime(paths.package)
         compiled = _precompile(checked.target.executable, paths.package)
-        # The stamp is taken after our own writes, the .pth last of all: the check is
-        # live only once everything it needs is in place.
+        # The stamps (of the bound's files and the site directories) are taken after our
+        # own writes to site-packages, which change its stamp; the .pth is written last
+        # of those: the check is live only once everything it needs is in place.
         _write(paths.start, (_MARK + START_LINE).encode())
         _write(paths.pth, (_MARK + pth_line(paths.package, compiled)).encode())
         state["stamps"] = startup.now(state)
@@ -405,6 +420,7 @@ def refresh(state_path: str) -> Checked:
     checked, _ = install(
         CheckOptions.from_dict(state["options"]),
         mode="exit" if state["mode"] == "exit" else "warn",
+        stale_lock="exit" if state.get("stale_lock") == "exit" else "warn",
         exit_code=state["exit_code"],
         exempt=state["exempt"],
         refreshing=True,

@@ -14,6 +14,7 @@ in its ``marshal`` state::
         "conda": {name: (check, display)},   # pixi: conda-meta records
         "follows": bool,          # what the bound names pulled in through Requires-Dist
         "followed": {path: stamp},  # the metadata directories whose Requires-Dist were read
+        "stale": (lock, reason),  # the lock no longer matches its project file (absent: it does)
     }
 
 A *check* is ``None`` (any version), ``("==", TEXT, KEY)`` (a pin, compared by PEP 440
@@ -50,7 +51,7 @@ if TYPE_CHECKING:
 __all__ = ["STATUSES", "certain", "compare", "repair_command", "settled"]
 
 #: Every status a finding can have, in the order reports list them.
-STATUSES = ("missing", "mismatch", "unexpected", "duplicate", "shadowed", "invalid", "leftover")
+STATUSES = ("missing", "mismatch", "unexpected", "duplicate", "shadowed", "invalid", "leftover", "stale-lock")
 
 
 #: The characters ``shlex.quote`` leaves unquoted (``[\w@%+=:,./-]``, ASCII).
@@ -65,7 +66,7 @@ def _quote(text: "str") -> "str":
     return "'" + text.replace("'", "'\"'\"'") + "'"
 
 
-def repair_command(repair: "str", strays: "str", findings: "Sequence[Finding]") -> "str":
+def repair_command(repair: "str", strays: "str", findings: "Sequence[Finding]", relock: "str" = "") -> "str":
     """The command that repairs what *findings* found, as ``tether validate`` and the
     start-up check print it.
 
@@ -73,8 +74,13 @@ def repair_command(repair: "str", strays: "str", findings: "Sequence[Finding]") 
     it does not name, where *repair* leaves that installed (``pipenv clean``, or ``pip
     uninstall -y {names}``, ``{names}`` standing for the unexpected packages,
     shell-quoted). *strays* is added only for ``unexpected`` findings, and alone when
-    they are all there is.
+    they are all there is. A ``stale-lock`` finding puts the tool's re-lock (*relock*:
+    ``uv lock``) first, followed by the sync of the new lock, which the environment must
+    then match: ``uv lock && uv sync``.
     """
+    if relock and any(f[1] == "stale-lock" for f in findings):
+        rest = [f for f in findings if f[1] != "stale-lock"]
+        return "{} && {}".format(relock, repair_command(repair, strays, rest) or repair)
     names = list(dict.fromkeys(f[0] for f in findings if f[1] == "unexpected"))
     if not strays or not names:
         return repair
@@ -225,6 +231,11 @@ def compare(
         for left in leftovers
     )
     findings.extend(_conda(expect, conda, contains))
+    stale = expect.get("stale")
+    if stale:
+        # The environment is judged against the lock as it is; that the lock itself no
+        # longer matches the project is a finding of its own.
+        findings.append((stale[0], "stale-lock", None, None, (), stale[1]))
     order = {status: i for i, status in enumerate(STATUSES)}
     findings.sort(key=lambda f: (order[f[1]], f[0]))
     return findings

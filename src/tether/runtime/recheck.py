@@ -5,13 +5,17 @@ verdict is drift. Standard library only, Python 3.8+, never raises.
 
 **One verdict.** The stored state holds the *expectation* tether compiled from the bound
 for this interpreter (:mod:`.compare`). When only the environment changed and the
-expectation is one the runtime can judge alone (pins and sources, no ranges, nothing
-that depends on the installed packages' own requirements), the environment is scanned
-and compared here with the very function ``tether validate`` uses. In every other case
-(the bound's files changed; ranges; a hand-pinned list, whose allowances follow the
-installed ``Requires-Dist``), the tether that installed the hook is run once to decide
-(``tether site-refresh``), and its verdict is stored under the new stamps. Concurrent
-starts take turns on a lock file; one that finds the work done just reads the result.
+expectation is one the runtime can judge alone (pins and sources, no ranges), the
+environment is scanned and compared here with the very function ``tether validate``
+uses. A bound that follows the installed ``Requires-Dist`` (a hand-pinned list) is judged
+here too while what it followed is unchanged and nothing it names is missing or
+mismatched (:func:`.compare.settled`). In every other case (the bound's files edited,
+not merely touched: their digests tell; ranges; a followed requirement that changed),
+the tether that installed the hook is run once to decide (``tether site-refresh``), and
+its verdict is stored under the new stamps. Concurrent starts take turns on a lock file
+(``refresh.lock``); one that finds the work done just reads the result. When that tether
+is gone or fails, the last verdict is shown (judged again by the runtime where it can),
+with one line saying why.
 """
 
 import os
@@ -304,16 +308,24 @@ def _line(finding: "Sequence[Any]") -> "str":
         return "leftover of an interrupted install; remove it"
     if status == "invalid":
         return "invalid: {}".format(detail)
+    if status == "stale-lock":
+        return "lock out of date: {}".format(detail)
     return "{}: {}".format(status, detail)
 
 
 def report(state: "Dict[str, Any]", lines: "Sequence[Any]") -> "str":
     """The drift report printed at start-up."""
     width = max(len(line[0]) for line in lines)
-    out = ["tether: {} has drifted from {}:\n".format(show(state["prefix"]), show(state["lock"]))]
+    if all(line[1] == "stale-lock" for line in lines):
+        head = "tether: {} no longer matches its project file:\n".format(show(state["lock"]))
+    else:
+        head = "tether: {} has drifted from {}:\n".format(show(state["prefix"]), show(state["lock"]))
+    out = [head]
     out.extend("  {}  {}\n".format(line[0].ljust(width), show(_line(line))) for line in lines)
     where = "  (in {})".format(show(state["where"])) if state["where"] else ""
-    fix = _compare.repair_command(state["repair"], state.get("repair_strays") or "", lines)
+    fix = _compare.repair_command(
+        state["repair"], state.get("repair_strays") or "", lines, state.get("relock") or ""
+    )
     out.append("  fix: {}{}\n".format(show(fix or "re-sync the environment"), where))
     out.append("  skip this check once: {}=1\n".format(SKIP_VAR))
     return "".join(out)
@@ -371,7 +383,10 @@ def recheck(state: "Dict[str, Any]", stamps: "List[Any]") -> "Optional[int]":
     if not lines or exempt(state):
         return None
     _say(report(state, lines))
-    if state["mode"] == "exit":
+    # A stale lock alone leaves the environment what the lock says: it stops a start only
+    # when it was installed with --stale-lock exit.
+    stops = [line for line in lines if line[1] != "stale-lock" or state.get("stale_lock") == "exit"]
+    if state["mode"] == "exit" and stops:
         _say("tether: not starting (exit mode); fix the environment, or set {}=1\n".format(SKIP_VAR))
         return int(state["exit_code"])
     return None

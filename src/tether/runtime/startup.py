@@ -10,11 +10,13 @@ byte code is missing or from another Python, the line falls back to ``import``. 
 3.15 and newer (PEP 829) run ``_tether_hook.start`` (``_tether_hook.startup:run``)
 instead.
 
-The clean path is a ``marshal`` load of a few hundred bytes (``clean.marshal``: the
-paths to stamp, their stamps and whether the stored verdict is valid) and one ``stat()``
-per site directory and bound file: when every stamp is as stored and the verdict is
-valid, nothing else runs. The whole state (``state.marshal``: the expectation, which
-grows with the lock) is read only when something changed or drifted.
+The clean path is a ``marshal`` load of a few hundred bytes (``clean.marshal``, see
+:func:`clean_part`: the paths to stamp, their stamps, whether the stored verdict is
+valid, and what a drift report and exit mode need) and one ``stat()`` per site directory
+and bound file: when every stamp is as stored and the verdict is valid, nothing else
+runs; when it is drift, :mod:`.recheck` reports it from that part alone. The whole state
+(``state.marshal``: the expectation, which grows with the lock) is read only when a stamp
+changed.
 
 Every installer adds, removes or replaces a ``*.dist-info`` directory when it installs,
 uninstalls, upgrades, downgrades or reinstalls, which changes its site directory's
@@ -71,7 +73,7 @@ def now(state: "Any") -> "List[object]":
 #: grows with the lock (hundreds of KB for thousands of pins).
 _CLEAN_KEYS = (
     "prefix", "files", "sites", "stamps", "lines", "lock", "where", "repair", "repair_strays",
-    "mode", "exit_code", "exempt",
+    "relock", "mode", "stale_lock", "exit_code", "exempt",
 )  # fmt: skip
 
 

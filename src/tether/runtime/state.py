@@ -1,5 +1,7 @@
 """The layout of the hook's ``state.marshal``: one ``dict``, written by ``tether
-site-install`` (and ``site-refresh``) and read at every start.
+site-install`` (and ``site-refresh``, and by a start that re-judged the environment). A
+start reads only its clean part, ``clean.marshal`` (:func:`.startup.clean_part`), unless
+a stamp changed.
 
 ``marshal`` is used because it is built in: loading it costs no import. Its layout is
 versioned by :data:`.startup.STATE_VERSION`; a state of another version is reported in
@@ -27,6 +29,8 @@ if TYPE_CHECKING:
         subset: bool
         ignore: List[str]
         timeout: float
+        #: Not checking that the lock matches its project file (absent before tether knew).
+        frozen: bool
         #: Also verify the installed files (absent from an older tether's state).
         verify_files: bool
 
@@ -57,6 +61,11 @@ if TYPE_CHECKING:
         #: absent from the state of an older tether: read with a default).
         repair: str
         repair_strays: str
+        #: The tool's re-lock command, put first by :func:`.compare.repair_command` for a
+        #: ``stale-lock`` finding, and whether such a finding stops a start in exit mode
+        #: (``"exit"``) or only warns (``"warn"``); both read with defaults.
+        relock: str
+        stale_lock: str
         #: How to run the tether that installed the hook: ``[python, "-m", "tether"]``.
         tether: List[str]
         options: Options

@@ -67,7 +67,7 @@ FORMATS: tuple[BoundFormat, ...] = (
     BoundFormat(name="poetry.lock", detect=("poetry.lock",),
                 reader="tether.sources.poetry_lock:PoetryLockReader", companions=("pyproject.toml",)),
     BoundFormat(name="Pipfile.lock", detect=("Pipfile.lock",),
-                reader="tether.sources.pipfile_lock:PipfileLockReader"),
+                reader="tether.sources.pipfile_lock:PipfileLockReader", companions=("Pipfile",)),
     BoundFormat(name="pixi.lock", detect=("pixi.lock",), reader="tether.sources.pixi_lock:PixiLockReader"),
     BoundFormat(name="pylock", detect=("pylock.toml",), matcher=_is_pylock, also="pylock.NAME.toml",
                 reader="tether.sources.pylock:PylockReader"),

@@ -2,25 +2,23 @@
 
 urllib's ``timeout`` bounds each socket operation, so a server that sends a byte every
 half second keeps a download going for ever. Here the request runs in a worker thread and
-the caller waits for it until the deadline; then the connection's socket is shut down,
-which ends the worker's read, and the caller reports the time-out. Proxies
-(``*_proxy``) and certificates (``SSL_CERT_FILE``, else the system's) are urllib's.
+the caller waits for it until the deadline; then the connection's socket is shut down
+(:mod:`tether._net`), which ends the worker's read, and the caller reports the time-out.
+Proxies (``*_proxy``) and certificates (``SSL_CERT_FILE``, else the system's) are urllib's.
 
 Imported only for a remote bound: ``http.client`` and ``ssl`` are slow to import.
 """
 
 from __future__ import annotations
 
-import contextlib
 import http.client
-import os
-import socket
-import ssl
 import threading
 import urllib.error
 import urllib.request
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from tether._net import Connections, opener
+from tether._net import first_line as _first_line
 from tether.errors import BoundError
 from tether.sources._files import MAX_BYTES
 
@@ -31,75 +29,6 @@ __all__ = ["download"]
 
 _CHUNK = 1 << 16
 _CAP = f"{MAX_BYTES >> 20} MiB"
-
-
-class _Connections:
-    """The sockets of one download's connections, to shut down at its deadline."""
-
-    def __init__(self) -> None:
-        self.sockets: list[socket.socket] = []
-        self.lock = threading.Lock()
-
-    def add(self, sock: socket.socket) -> None:
-        with self.lock:
-            self.sockets.append(sock)
-
-    def shut(self) -> None:
-        with self.lock:
-            for sock in self.sockets:
-                # socket.socket's own method, also for an SSL socket: its fd is shut down
-                # under the reading thread, whose read then ends.
-                with contextlib.suppress(OSError):
-                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
-
-
-class _Tracked(http.client.HTTPConnection):
-    """A connection whose socket is recorded once made, so that the deadline can shut it."""
-
-    def __init__(self, *args: Any, connections: _Connections, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._connections = connections
-
-    def connect(self) -> None:
-        super().connect()
-        self._connections.add(self.sock)
-
-
-class _HTTPConnection(_Tracked):
-    pass
-
-
-class _HTTPSConnection(_Tracked, http.client.HTTPSConnection):
-    pass
-
-
-class _HTTPHandler(urllib.request.HTTPHandler):
-    def __init__(self, connections: _Connections) -> None:
-        super().__init__()
-        self._connections = connections
-
-    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-        connections = self._connections
-
-        def connection(host: str, /, **kwargs: Any) -> http.client.HTTPConnection:
-            return _HTTPConnection(host, connections=connections, **kwargs)
-
-        return self.do_open(connection, req)
-
-
-class _HTTPSHandler(urllib.request.HTTPSHandler):
-    def __init__(self, connections: _Connections, context: ssl.SSLContext) -> None:
-        super().__init__(context=context)
-        self._connections = connections
-        self._ssl_context = context
-
-    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-        connections = self._connections
-
-        def connection(host: str, /, **kwargs: Any) -> http.client.HTTPConnection:
-            return _HTTPSConnection(host, connections=connections, **kwargs)
-
-        return self.do_open(connection, req, context=self._ssl_context)
 
 
 class Missing(BoundError):
@@ -118,7 +47,7 @@ def download(url: str, timeout: float) -> bytes:
     :raises BoundError: when it cannot be had whole in time, is larger than
         :data:`~tether.sources._files.MAX_BYTES`, or is a folder or a web page.
     """
-    connections = _Connections()
+    connections = Connections()
     outcome: list[bytes | BaseException] = []
 
     def work() -> None:
@@ -139,12 +68,10 @@ def download(url: str, timeout: float) -> bytes:
     return result
 
 
-def _get(url: str, timeout: float, connections: _Connections) -> bytes:
-    context = ssl.create_default_context(cafile=os.environ.get("SSL_CERT_FILE") or None)
-    opener = urllib.request.build_opener(_HTTPHandler(connections), _HTTPSHandler(connections, context))
+def _get(url: str, timeout: float, connections: Connections) -> bytes:
     request = urllib.request.Request(url, headers={"User-Agent": "tether"})  # noqa: S310 - http(s) only
     try:
-        with opener.open(request, timeout=timeout) as response:
+        with opener(connections).open(request, timeout=timeout) as response:
             return _body(url, response)
     except BoundError:  # a ValueError, and _body's own
         raise
@@ -164,11 +91,6 @@ def _get(url: str, timeout: float, connections: _Connections) -> bytes:
         raise BoundError(url, f"cannot reach it ({_first_line(e)})") from None
     except ValueError as e:
         raise BoundError(url, f"not a URL tether can download ({_first_line(e)})") from None
-
-
-def _first_line(what: object) -> str:
-    text = str(what)
-    return text.splitlines()[0] if text else ""
 
 
 def _body(url: str, response: addinfourl) -> bytes:

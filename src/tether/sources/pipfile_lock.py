@@ -22,10 +22,10 @@ from packaging.utils import canonicalize_name
 
 from tether.errors import DocumentError
 from tether.models import Bound, Expectation, Source
-from tether.sources import _repair
+from tether.sources import _repair, staleness
 from tether.sources._access import JSON, Table
-from tether.sources._common import SEEDED, TOO_DEEP, marker_holds
-from tether.sources._files import realpath
+from tether.sources._common import SEEDED, TOO_DEEP, beside, load_toml, marker_holds
+from tether.sources._files import exists, read_text, realpath
 
 if TYPE_CHECKING:
     from tether.sources.interface import Selection
@@ -101,6 +101,22 @@ def _load(text: str) -> Table:
     return Table(document, "", JSON)
 
 
+def _staleness(data: Table, pipfile: Path, shown: str, notes: list[str]) -> str:
+    """Why the lock is stale against the Pipfile beside it (``pipenv verify``), ``""`` when
+    it is not, there is no Pipfile, or it cannot be told (said in *notes*)."""
+    if not exists(pipfile):
+        return ""
+    try:
+        try:
+            document = load_toml(read_text(pipfile)).data
+        except DocumentError as e:
+            raise staleness.Undecidable(str(e)) from e
+        return staleness.pipfile_lock(data.data, document, shown)
+    except staleness.Undecidable as e:
+        notes.append(f"{shown}: whether the lock matches it was not checked ({e})")
+        return ""
+
+
 class PipfileLockReader:
     """``Pipfile.lock`` (``pipfile-spec`` 6)."""
 
@@ -144,6 +160,8 @@ class PipfileLockReader:
         if others or selection.only_groups:
             flags.append(f"--categories {shlex.quote(','.join(chosen))}")
         env_var = _repair.in_environment("VIRTUAL_ENV", target, path.parent)
+        notes: list[str] = []
+        stale = _staleness(data, path.parent / "Pipfile", beside(display, "Pipfile"), notes)
         # pipenv sync leaves what the lock does not name; pipenv clean removes it, but
         # keeps whatever any category of the lock names, chosen or not: where an unchosen
         # category lists packages, the target's pip removes the strays by name.
@@ -156,5 +174,9 @@ class PipfileLockReader:
             allowed=SEEDED,
             repair=env_var + " ".join(["pipenv sync", *flags]),
             repair_strays=strays,
-            files=(str(path),),
+            # The Pipfile even when absent: creating one is a change of what is checked.
+            files=(str(path), str(path.parent / "Pipfile")),
+            notes=tuple(notes),
+            stale=stale,
+            relock="pipenv lock",
         )

@@ -40,7 +40,7 @@ from packaging.version import Version
 
 from tether.errors import DocumentError
 from tether.models import Bound, Expectation, Source
-from tether.sources import _repair
+from tether.sources import _repair, staleness
 from tether.sources._access import Table
 from tether.sources._common import (
     SEEDED,
@@ -402,6 +402,17 @@ def _flags(selection: Selection, chosen: set[str]) -> list[str]:
     return flags
 
 
+def _staleness(
+    text: str, lock: Table, pyproject: Table, display: str, shown: str
+) -> tuple[str, tuple[str, ...]]:
+    """Why the lock is stale against *pyproject* (``poetry check --lock``), ``""`` when it
+    is not or cannot be told (said in the notes returned)."""
+    try:
+        return staleness.poetry_lock(text, lock.data, pyproject.data, shown), ()
+    except staleness.Undecidable as e:
+        return "", (f"{display}: whether it matches {shown} was not checked ({e})",)
+
+
 class PoetryLockReader:
     """``poetry.lock`` (lock versions 1.1, 2.0 and 2.1)."""
 
@@ -457,6 +468,7 @@ class PoetryLockReader:
                     walker.listed(root)
             found = walker.walk(roots)
 
+        stale, notes = _staleness(text, lock, pyproject, display, shown)
         base = path.parent
         expectations = [
             Expectation(
@@ -483,6 +495,9 @@ class PoetryLockReader:
             allowed=SEEDED,
             repair=_repair.poetry_sync(target, path.parent, _flags(selection, chosen)),
             files=(str(path), str(pyproject_path)),
+            notes=notes,
+            stale=stale,
+            relock="poetry lock",
         )
 
     @staticmethod

@@ -158,13 +158,18 @@ def _source(pkg: _Package, base: Path) -> Source | None:
     raise src.error(f"unknown kind of source; expected one of {', '.join(_SOURCE_KINDS)}")
 
 
-def _default_groups(pyproject: Path, shown: str, notes: list[str], display: str) -> list[str] | None:
-    """``[tool.uv] default-groups`` beside the lock; ``None`` means every group."""
+def _default_groups(
+    pyproject: Path, shown: str, notes: list[str], display: str, parsed: dict[Path, dict[str, Any]]
+) -> list[str] | None:
+    """``[tool.uv] default-groups`` beside the lock; ``None`` means every group. The
+    pyproject read is kept in *parsed*, for :func:`_staleness`."""
     if not exists(pyproject):
         notes.append(f"{display}: no pyproject.toml beside it; assumed uv's default groups (dev)")
         return ["dev"]
     with in_file(shown):
-        uv = load_toml(read_text(pyproject)).table("tool").table("uv")
+        document = load_toml(read_text(pyproject))
+        parsed[pyproject] = document.data
+        uv = document.table("tool").table("uv")
         groups = uv.data.get("default-groups")
         if groups is None:
             return ["dev"]
@@ -173,6 +178,37 @@ def _default_groups(pyproject: Path, shown: str, notes: list[str], display: str)
         if not isinstance(groups, list):
             raise uv.mistyped("default-groups", groups, "an array of group names or 'all'")
         return uv.strings("default-groups")
+
+
+def _staleness(
+    data: Table, pyproject: Path, display: str, notes: list[str], parsed: dict[Path, dict[str, Any]]
+) -> tuple[str, list[str]]:
+    """Why the lock is stale against its workspace (``uv lock --check``), ``""`` when it
+    is not or cannot be told (said in *notes*); and the paths besides the files read
+    that the answer depends on (to stamp)."""
+    from tether.sources import staleness
+    from tether.sources.remote import is_remote
+
+    if not exists(pyproject):
+        return "", []
+
+    def read(path: Path) -> dict[str, Any]:
+        if path in parsed:
+            return parsed[path]
+        try:
+            return dict(load_toml(read_text(path)).data)
+        except DocumentError as e:
+            raise staleness.Undecidable(f"{path.name}: {e}") from e
+
+    try:
+        reason, unchecked, watched = staleness.uv_lock(
+            data.data, pyproject.parent, read, local=not is_remote(display)
+        )
+    except staleness.Undecidable as e:
+        notes.append(f"{display}: whether it matches its project files was not checked ({e})")
+        return "", []
+    notes.extend(f"{display}: {note}" for note in unchecked)
+    return reason, watched
 
 
 class UvLockReader:
@@ -201,7 +237,8 @@ class UvLockReader:
         lock = _Lock(data, target)
         notes: list[str] = []
         pyproject = path.parent / "pyproject.toml"
-        defaults = _default_groups(pyproject, beside(display, "pyproject.toml"), notes, display)
+        parsed: dict[Path, dict[str, Any]] = {}
+        defaults = _default_groups(pyproject, beside(display, "pyproject.toml"), notes, display, parsed)
 
         roots = [p for ps in lock.by_name.values() for p in ps if p.source.get("editable") == "." or
                  p.source.get("virtual") == "."]  # fmt: skip
@@ -237,14 +274,18 @@ class UvLockReader:
         flags += [f"--no-group {shlex.quote(g)}" for g in selection.without_groups]
         flags += ["--no-default-groups"] if selection.no_default_groups else []
         flags += ["--all-packages"] if selection.all_packages else []
+        stale, watched = _staleness(data, pyproject, display, notes, parsed)
         return Bound(
             path=display,
             format=self.format,
             expectations=tuple(expectations),
             repair=_repair.uv_sync(target, path.parent, flags),
             # The pyproject.toml even when absent: creating one changes the default groups.
-            files=(str(path), str(pyproject)),
+            # Then the workspace's folders where a new member would appear.
+            files=(str(path), str(pyproject), *watched),
             notes=tuple(notes),
+            stale=stale,
+            relock="uv lock",
         )
 
     @staticmethod

@@ -1,0 +1,73 @@
+"""The offline database: an all.zip of JSON records or a directory of YAML/JSON records."""
+
+from __future__ import annotations
+
+import zipfile
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tether.audit.db import open_database
+from tether.errors import AuditError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def test_a_zip_and_a_directory_of_the_same_records_index_the_same(
+    records_dir: Path, all_zip: Path, cache_dir: Path
+) -> None:
+    folder, archive = open_database(str(records_dir)), open_database(str(all_zip))
+    assert len(folder) == len(archive) == 32
+    for name in ("py", "urllib3", "redis", "tether-test-malware-example"):
+        assert sorted(folder.advisories(name), key=str) == sorted(archive.advisories(name), key=str)
+        assert folder.advisories(name)
+    assert folder.advisories("not-a-package") == ()
+
+
+def test_the_index_is_cached_until_a_record_changes(records_dir: Path, cache_dir: Path) -> None:
+    assert [a.id for a in open_database(str(records_dir)).advisories("idna")] == ["PYSEC-2024-60"]
+    assert list(cache_dir.glob("osv-db-*.marshal"))
+    extra = records_dir / "idna" / "PYSEC-2099-1.yaml"
+    extra.write_text(
+        "id: PYSEC-2099-1\naffected:\n- package: {ecosystem: PyPI, name: idna}\n  versions: ['3.6']\n"
+    )
+    assert sorted(a.id for a in open_database(str(records_dir)).advisories("idna")) == [
+        "PYSEC-2024-60",
+        "PYSEC-2099-1",
+    ]
+    extra.unlink()
+    assert [a.id for a in open_database(str(records_dir)).advisories("idna")] == ["PYSEC-2024-60"]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        pytest.param("bad.yaml", "id: [unclosed\n", "records/bad.yaml: invalid YAML (", id="yaml"),
+        pytest.param("bad.json", "{", "records/bad.json: invalid JSON (", id="json"),
+        pytest.param(
+            "bad.yaml", "- a list\n", "records/bad.yaml: not an OSV record: expected a mapping", id="list"
+        ),
+    ],
+)
+def test_a_record_that_cannot_be_read_is_named(
+    records_dir: Path, cache_dir: Path, name: str, content: str, message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (records_dir / name).write_text(content)
+    monkeypatch.chdir(records_dir.parent)
+    with pytest.raises(AuditError) as caught:
+        open_database("records")
+    assert str(caught.value).startswith(message)
+
+
+def test_what_is_neither_a_zip_nor_a_directory_is_refused(tmp_path: Path, cache_dir: Path) -> None:
+    junk = tmp_path / "all.zip"
+    junk.write_bytes(b"not a zip")
+    with pytest.raises(AuditError, match=r"all\.zip: not an OSV all\.zip nor a directory of records"):
+        open_database(str(junk))
+    with pytest.raises(AuditError, match="no such file or directory"):
+        open_database(str(tmp_path / "missing"))
+    with zipfile.ZipFile(junk, "w") as archive:
+        archive.writestr("PYSEC-1.json", "[1, 2")
+    with pytest.raises(AuditError, match=r"all\.zip:PYSEC-1\.json: invalid JSON"):
+        open_database(str(junk))

@@ -1,0 +1,125 @@
+"""OSV matching semantics on real records, and on the corner cases the schema defines."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from packaging.version import Version
+
+from tests.audit.osv_server import RECORDS
+from tether.audit.osv import parse_advisory
+from tether.errors import AuditError
+
+
+def record(package: str, ident: str):
+    path = RECORDS / package / f"{ident}.yaml"
+    return parse_advisory(yaml.load(path.read_text(), Loader=yaml.BaseLoader), str(path))
+
+
+@pytest.mark.parametrize(
+    ("package", "ident", "version", "affected"),
+    [
+        pytest.param("py", "PYSEC-2020-92", "1.9.0", True, id="below-fixed"),
+        pytest.param("py", "PYSEC-2020-92", "1.10.0", False, id="at-fixed"),
+        pytest.param("py", "PYSEC-2022-42969", "1.11.0", True, id="at-last-affected"),
+        pytest.param("py", "PYSEC-2022-42969", "1.11.1", False, id="above-last-affected"),
+        pytest.param("sqlparse", "PYSEC-2021-333", "0.3.1", False, id="below-introduced"),
+        pytest.param("sqlparse", "PYSEC-2021-333", "0.4.0", True, id="at-introduced"),
+        # Events listed 2.x first, then 1.x: sorted before they apply.
+        pytest.param("urllib3", "PYSEC-2023-192", "1.26.4", True, id="unsorted-events-1x"),
+        pytest.param("urllib3", "PYSEC-2023-192", "1.26.17", False, id="unsorted-events-1x-fixed"),
+        pytest.param("urllib3", "PYSEC-2023-192", "2.0.5", True, id="unsorted-events-2x"),
+        pytest.param("urllib3", "PYSEC-2023-192", "2.0.6", False, id="unsorted-events-2x-fixed"),
+        pytest.param("urllib3", "PYSEC-2023-192", "1.999", False, id="between-ranges"),
+        # introduced 0 with no end: every version, beyond the explicit list.
+        pytest.param("apache-skywalking", "PYSEC-2020-342", "9.0.0", True, id="open-range"),
+        # Withdrawn: affects nothing, though its range covers every version.
+        pytest.param("redis", "PYSEC-2023-73", "2.10.0", False, id="withdrawn"),
+    ],
+)
+def test_a_record_affects_what_its_ranges_and_versions_say(
+    package: str, ident: str, version: str, affected: bool
+) -> None:
+    assert record(package, ident).affects(package, Version(version)) is affected
+
+
+def test_the_fix_is_the_smallest_fixed_version_above_that_clears_it() -> None:
+    adv = record("urllib3", "PYSEC-2023-192")
+    assert [str(v) for v in adv.fixes("urllib3", Version("1.26.4"))] == ["1.26.17", "2.0.6"]
+    # 2.0.0 to 2.0.5: 1.26.17 is below, so only 2.0.6 clears it.
+    assert [str(v) for v in adv.fixes("urllib3", Version("2.0.1"))] == ["2.0.6"]
+    assert record("py", "PYSEC-2022-42969").fixes("py", Version("1.9.0")) == ()
+
+
+def test_an_explicit_version_matches_as_written() -> None:
+    adv = parse_advisory(
+        {
+            "id": "X-1",
+            "affected": [{"package": {"ecosystem": "PyPI", "name": "Foo_Bar"}, "versions": ["1.0"]}],
+        },
+        "x.json",
+    )
+    assert adv.affects("foo-bar", Version("1.0.0"))  # PEP 440 equal
+    assert not adv.affects("foo-bar", Version("1.1"))
+    assert not adv.affects("other", Version("1.0"))
+
+
+def test_events_that_are_not_pep_440_are_ignored() -> None:
+    adv = parse_advisory(
+        {"id": "X-2", "affected": [{"package": {"ecosystem": "PyPI", "name": "p"}, "ranges": [
+            {"type": "ECOSYSTEM", "events": [{"introduced": "0.6m4"}, {"introduced": "1.0"}, {"fixed": "2.0"}]},
+            {"type": "GIT", "repo": "https://example.invalid/r", "events": [{"introduced": "0"}]},
+        ]}]},
+        "x.json",
+    )  # fmt: skip
+    assert not adv.affects("p", Version("0.7"))
+    assert adv.affects("p", Version("1.5"))
+    assert not adv.affects("p", Version("2.0"))
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        pytest.param([], "r.json: not an OSV record: expected a JSON/YAML mapping", id="not-a-mapping"),
+        pytest.param(
+            {"affected": []}, "r.json: not an OSV record: in 'id', expected a non-empty string", id="no-id"
+        ),
+        pytest.param(
+            {"id": "X", "affected": {"package": {}}},
+            "r.json: not an OSV record: in 'affected', expected a list",
+            id="affected-not-a-list",
+        ),
+        pytest.param(
+            {
+                "id": "X",
+                "affected": [
+                    {
+                        "package": {"ecosystem": "PyPI", "name": "p"},
+                        "ranges": [{"type": "ECOSYSTEM", "events": [{"fixed": 2}]}],
+                    }
+                ],
+            },
+            "r.json: not an OSV record: in 'affected[0].ranges[0].events[0].fixed', expected a version string",
+            id="event-not-a-string",
+        ),
+    ],
+)
+def test_what_is_not_an_osv_record_is_named(data: object, message: str) -> None:
+    with pytest.raises(AuditError) as caught:
+        parse_advisory(data, "r.json")
+    assert str(caught.value) == message
+
+
+def test_the_fast_version_key_is_the_runtimes_key() -> None:
+    from tether.audit.osv import version_key
+    from tether.runtime.versions import key
+
+    listed = {
+        str(v)
+        for path in RECORDS.rglob("*.yaml")
+        for entry in yaml.load(path.read_text(), Loader=yaml.BaseLoader)["affected"]
+        for v in entry.get("versions", [])
+    }
+    assert len(listed) > 300
+    for text in sorted(listed | {"0", "0.0", "007.010.0", "1.0.0.0", "10", "1.2rc1", "v1.0", "1!2.0"}):
+        assert version_key(text) == key(text), text
