@@ -244,7 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_bound_options(validate)
     validate.add_argument(
         "--format",
-        choices=("text", "json", "csv"),
+        choices=("text", "json", "csv", "cyclonedx"),
         default="text",
         help="output format (default: %(default)s)",
     )
@@ -547,12 +547,13 @@ def _may_be_verbose(argv: Sequence[str]) -> bool:
 def _cacheable(argv: Sequence[str]) -> bool:
     """Whether a ``validate`` command line may be answered from the caches and stored in
     them (a report written to a file is not: they hold stdout; nor a run that hashes every
-    installed file: the caches stamp no file inside a package)."""
+    installed file: the caches stamp no file inside a package; nor a CycloneDX document,
+    which needs the whole inventory and has a serial number of its own)."""
     from tether import _cache
 
     return (
         _cache.enabled(argv)
-        and "--verify-files" not in argv
+        and not {"--verify-files", "cyclonedx", "--format=cyclonedx"} & set(argv)
         and not any(a.startswith("--output") or (a[:1] == "-" and a[1:2] != "-" and "o" in a) for a in argv)
     )
 
