@@ -3,31 +3,14 @@ hashes each of them."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.integrity.helpers import Install, record_row
+
 if TYPE_CHECKING:
     from pathlib import Path
-
-
-def record_row(path: str, data: bytes) -> str:
-    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-    return f"{path},sha256={digest},{len(data)}"
-
-
-class Install(Protocol):
-    def __call__(
-        self,
-        site: Path,
-        name: str,
-        files: dict[str, bytes],
-        *,
-        version: str = ...,
-        extra_rows: tuple[str, ...] = ...,
-    ) -> Path: ...
 
 
 @pytest.fixture

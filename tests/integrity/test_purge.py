@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import MakeDistVenv, run, site_packages, tether
-from tests.integrity.conftest import Install
-from tests.integrity.test_verify import target_of
+from tests.integrity.helpers import Install, target_of
 from tether.errors import PurgeError
 from tether.installed import scan
 from tether.integrity.purge import execute, plan

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import MakeDistVenv, clean_env, site_packages, tether
-from tests.integrity.conftest import Install
+from tests.integrity.helpers import Install
 
 
 def start(venv: Path) -> str:

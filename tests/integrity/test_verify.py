@@ -10,19 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import MakeDistVenv, run, site_packages, tether
-from tests.integrity.conftest import Install, record_row
-from tether import _query
+from tests.integrity.helpers import Install, record_row, target_of
 from tether.integrity.verify import canonical_pattern, verify
-from tether.target import Target
-
-
-def target_of(venv: Path) -> Target:
-    data = _query.query()
-    site = str(site_packages(venv))
-    data.update(
-        prefix=str(venv), sites=[site], purelib=site, user_site=None, executable=str(venv / "bin/python")
-    )
-    return Target.from_query(data)
 
 
 def findings(venv: Path, **options: bool) -> list[tuple[str, str, str]]:
