@@ -1,0 +1,1 @@
+"""The commands beyond validate and site-*: one module each, registered in tether.cli.COMMANDS."""
