@@ -136,6 +136,7 @@ def test_scan_finds_every_environment_and_distribution_once_and_runs_nothing(
     assert envs[str(trapped.resolve())]["python_version"] == "3.99.0"
     sys311 = envs[str(tools.resolve())]
     assert sys311["system_site_packages"] is True
+    assert envs[str(base311)]["inherited_only"] is True
     assert sys311["base"] == str(base311)
     assert sys311["inherited_sites"] == [str(base311 / "lib" / "python3.11" / "site-packages")]
 

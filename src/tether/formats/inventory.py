@@ -7,8 +7,10 @@ within a ``schema``): every document is an object with ``schema`` (an integer),
 (what could not be listed: ``"PATH: cannot list (Permission denied)"``), plus:
 
 - ``scan``: ``environments``, each ``{"prefix", "kind", "python_version", "base",
-  "system_site_packages", "sites", "inherited_sites", "problems", "distributions",
-  "conda_packages"}``; ``kind`` one of ``venv``, ``conda``, ``base``, ``user``;
+  "system_site_packages", "inherited_only", "sites", "inherited_sites", "problems",
+  "distributions", "conda_packages"}``; ``inherited_only`` is true for a base not found
+  under the roots, read because a venv found there imports from its sites; ``kind`` one
+  of ``venv``, ``conda``, ``base``, ``user``;
   ``python_version`` ``"X.Y.Z"``, ``"X.Y"`` or ``""``; ``base`` a path or ``null``; each
   distribution ``{"name", "version", "installer", "site", "path", "source", "problem"}``
   (``name`` PEP 503-normalized, ``installer`` ``""`` when unknown, ``source`` ``""`` for
@@ -109,6 +111,7 @@ def _environment(env: Environment) -> dict[str, object]:
         "python_version": env.python_version,
         "base": env.base,
         "system_site_packages": env.system_site_packages,
+        "inherited_only": env.inherited_only,
         "sites": list(env.sites),
         "inherited_sites": list(env.inherited_sites),
         "problems": list(env.problems),
@@ -211,7 +214,8 @@ def render_search(
     table = [("package", "version", "environment", "")]
     table += [(r[3], r[4] or "-", r[0], "(from its base)" if r[8] else "") for r in rows]
     environments = len({m.environment.prefix for m in matches})
-    footer = f"{len(matches)} {'match' if len(matches) == 1 else 'matches'} for {pattern!r} in {plural(environments, 'environment')}"
+    counted = f"{len(matches)} {'match' if len(matches) == 1 else 'matches'}"
+    footer = f"{counted} for {pattern!r} in {plural(environments, 'environment')}"
     return "\n".join([*(_table(table) if matches else []), footer]) + "\n"
 
 

@@ -1,7 +1,8 @@
 """A requirements file from what is installed, in one environment or many.
 
 Each environment contributes what its interpreter can import (its own distributions,
-then those of the base it inherits with ``--system-site-packages``). For each name, the
+then those of the base it inherits with ``--system-site-packages``); a base read only
+because a venv inherits it is not an environment of its own here. For each name, the
 versions found are turned into a specifier by the *anchor*:
 
 - ``exact``: ``==V`` (when environments of one Python version hold different versions,
@@ -80,6 +81,8 @@ def _collect(inventory: Inventory, notes: list[str]) -> tuple[dict[str, dict[str
     found: dict[str, dict[str, set[Version]]] = {}
     minors: set[str] = set()
     for env in inventory.environments:
+        if env.inherited_only:
+            continue  # its distributions count with the venvs that import them
         if not env.python_minor:
             notes.append(f"{env.prefix}: left out (its Python version is unknown)")
             continue

@@ -397,9 +397,12 @@ def _version_from(prefix: str, kind: Kind, config: _Config, conda: Sequence[Cond
     return libs[-1][0] if libs and kind != "user" else ""
 
 
-def read_environment(prefix: str, kind: Kind) -> Environment:
+def read_environment(prefix: str, kind: Kind, *, inherited_only: bool = False) -> Environment:
     """Read the environment at *prefix* (a real path) for its version, sites and
-    distributions. What is broken is recorded on it, never raised."""
+    distributions. What is broken is recorded on it, never raised.
+
+    :param inherited_only: see :attr:`Environment.inherited_only`.
+    """
     config = _read_pyvenv_cfg(prefix) if kind == "venv" else _Config()
     conda, problems = _read_conda(prefix) if kind == "conda" else ([], [])
     version = _version_from(prefix, kind, config, conda)
@@ -422,6 +425,7 @@ def read_environment(prefix: str, kind: Kind) -> Environment:
         distributions=dists,
         conda_packages=tuple(conda),
         problems=(*config.problems, *problems, *leftovers),
+        inherited_only=inherited_only,
     )
 
 
@@ -455,15 +459,12 @@ def _read_all(found: dict[str, Kind]) -> list[Environment]:
     """Every environment of *found* read (in threads), and the bases whose sites a venv
     inherits read too, so that each distribution is listed once, under its own site."""
     envs: dict[str, Environment] = {}
-    todo = dict(found)
     with ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="tether-read") as pool:
-        while todo:
-            for env in pool.map(lambda item: read_environment(*item), todo.items()):
-                envs[env.prefix] = env
-            todo = {}
-            for env in envs.values():
-                if env.inherited_sites and env.base is not None and env.base not in envs:
-                    todo[env.base] = "base"
+        for env in pool.map(lambda item: read_environment(*item), found.items()):
+            envs[env.prefix] = env
+        bases = {e.base for e in envs.values() if e.inherited_sites and e.base is not None} - set(envs)
+        for env in pool.map(lambda base: read_environment(base, "base", inherited_only=True), sorted(bases)):
+            envs[env.prefix] = env
     return sorted(envs.values(), key=lambda e: e.prefix)
 
 

@@ -71,6 +71,9 @@ class Environment:
     conda_packages: tuple[CondaRecord, ...] = ()
     #: What could not be read (a broken ``pyvenv.cfg``, a leftover of pip, ...).
     problems: tuple[str, ...] = ()
+    #: Not found under the roots (nor named by ``--python``): read only because a venv
+    #: found there imports from its sites (``include-system-site-packages``).
+    inherited_only: bool = False
 
     @property
     def python_minor(self) -> str:
