@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -337,3 +338,34 @@ def test_site_packages_helper_agrees(tmp_path: Path) -> None:
     run(sys.executable, "-m", "venv", "--without-pip", venv)
     (env,) = discover([str(tmp_path)]).environments
     assert env.sites == (str(site_packages(venv).resolve()),)
+
+
+def test_progress_shows_on_a_terminal_only(tmp_path: Path, make_dist: MakeDist) -> None:
+    import pty
+
+    venv = tmp_path / "venv"
+    make_dist(venv / "lib" / "python3.11" / "site-packages", "six", "1.16.0")
+    (venv / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "tether", "count", "--root", str(tmp_path)],
+            stdout=subprocess.PIPE, stderr=follower, timeout=60, check=False,
+        )  # fmt: skip
+        os.close(follower)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(leader)
+    assert proc.returncode == 0
+    assert re.search(rb"\rtether: \d+ directories, \d+ environments\x1b\[K", shown), shown
+    assert shown.endswith(b"\r\x1b[K")  # cleared at the end
+    piped = tether("count", "--root", tmp_path)
+    assert piped.stderr == ""
