@@ -369,3 +369,24 @@ def test_progress_shows_on_a_terminal_only(tmp_path: Path, make_dist: MakeDist) 
     assert shown.endswith(b"\r\x1b[K")  # cleared at the end
     piped = tether("count", "--root", tmp_path)
     assert piped.stderr == ""
+
+
+def test_the_user_base_and_a_home_that_is_a_prefix_are_walked_into(
+    tmp_path: Path, make_dist: MakeDist
+) -> None:
+    # `pip install --prefix ~` makes the home directory a prefix; pipx's venvs live in
+    # ~/.local/share/pipx, under the user base ~/.local.
+    home = tmp_path / "home"
+    make_dist(home / "lib" / "python3.11" / "site-packages", "prefixed", "1.0")
+    make_dist(home / ".local" / "lib" / "python3.11" / "site-packages", "user-installed", "1.0")
+    tool = home / ".local" / "share" / "pipx" / "venvs" / "black"
+    make_dist(tool / "lib" / "python3.12" / "site-packages", "black", "24.1.0")
+    (tool / "pyvenv.cfg").write_text("home = /usr/bin\nversion = 3.12.1\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "tether", "scan", "--root", str(home), "--format", "json"],
+        capture_output=True, text=True, timeout=60, check=False,
+        env={**os.environ, "HOME": str(home), "PYTHONUSERBASE": ""},
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    kinds = {e["prefix"]: e["kind"] for e in json.loads(proc.stdout)["environments"]}
+    assert kinds == {str(home): "base", str(home / ".local"): "user", str(tool): "venv"}

@@ -12,9 +12,10 @@ finds, so a planted ``~/x/python3.99`` runs too).
 
 The walk lists directories with :func:`os.scandir` in a pool of threads (the time goes
 to system calls, which release the GIL), does not follow symbolic links to directories
-(so a link loop, or a link to ``/``, cannot make it endless), does not descend into an
-environment (except a conda or pyenv prefix's ``envs/``) nor into folders that cannot
-hold one (:data:`PRUNED_NAMES`), and reports what it may not list as a warning. There
+(so a link loop, or a link to ``/``, cannot make it endless), does not descend into a venv
+or conda environment (except a conda base's ``envs/``) nor into folders that cannot
+hold one (:data:`PRUNED_NAMES`, the ``lib``, ``bin``, ``include`` of an interpreter's
+prefix), and reports what it may not list as a warning. There
 is no cache: every run reads the disk as it is now.
 """
 
@@ -56,6 +57,8 @@ PRUNED_NAMES = frozenset(
         ".npm",
     }
 )
+#: The parts of an interpreter's prefix that hold no other environment.
+_PREFIX_PARTS = frozenset({"bin", "include", "lib", "lib64", "libexec"})
 #: Absolute paths never descended into when a root holds them (pseudo file systems).
 PRUNED_PATHS = frozenset({"/proc", "/sys", "/dev", "/run"})
 #: ``pythonX.Y`` (``t`` for a free-threaded build) under ``lib/``.
@@ -210,16 +213,21 @@ def _visit(path: str, pruned: frozenset[str], user_base: str) -> _Visit:
     except OSError as e:
         return _Visit(warning=f"{path}: cannot list ({e.strerror or e})")
     kind = _kind(path, entries, user_base)
-    if kind is not None:
-        # A conda base holds its environments in envs/; so does pyenv-virtualenv's.
-        nested = ("envs",) if kind in ("conda", "base") and _is_dir(entries.get("envs")) else ()
+    if kind in ("venv", "conda"):
+        # A conda base holds its environments in envs/ (and unpacked packages in pkgs/,
+        # each with a lib/pythonX.Y of its own: not environments).
+        nested = ("envs",) if kind == "conda" and _is_dir(entries.get("envs")) else ()
         return _Visit(found=(path, kind), subdirs=tuple(os.path.join(path, n) for n in nested))
+    # An interpreter's prefix may hold more than itself: pyenv-virtualenv's envs/, or, for
+    # the user base ~/.local, pipx's and uv's tools in share/ (and a home directory may
+    # be a prefix itself, after `pip install --prefix ~`).
+    skip = _PREFIX_PARTS if kind is not None else frozenset()
     subdirs = tuple(
         e.path
         for name, e in entries.items()
-        if name not in PRUNED_NAMES and _is_dir(e) and e.path not in pruned
+        if name not in PRUNED_NAMES and name not in skip and _is_dir(e) and e.path not in pruned
     )
-    return _Visit(subdirs=subdirs)
+    return _Visit(found=None if kind is None else (path, kind), subdirs=subdirs)
 
 
 class Progress:
