@@ -390,3 +390,57 @@ def test_the_user_base_and_a_home_that_is_a_prefix_are_walked_into(
     assert proc.returncode == 0, proc.stderr
     kinds = {e["prefix"]: e["kind"] for e in json.loads(proc.stdout)["environments"]}
     assert kinds == {str(home): "base", str(home / ".local"): "user", str(tool): "venv"}
+
+
+def test_default_roots(tmp_path: Path, make_dist: MakeDist) -> None:
+    home = tmp_path / "home"
+    pyenv = home / ".pyenv" / "versions" / "3.11.7"
+    make_dist(pyenv / "lib" / "python3.11" / "site-packages", "pip", "23.2.1")
+    poetry = home / ".cache" / "pypoetry" / "virtualenvs" / "app-AbCd1234-py3.12"
+    make_dist(poetry / "lib" / "python3.12" / "site-packages", "flask", "3.0.0")
+    (poetry / "pyvenv.cfg").write_text("home = /usr/bin\nversion = 3.12.1\n")
+    cached = home / ".cache" / "uv" / "builds-v0" / "x"  # a build environment: never walked
+    make_dist(cached / "lib" / "python3.12" / "site-packages", "setuptools", "69.0.0")
+    (cached / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    conda = tmp_path / "opt" / "conda" / "envs" / "ml"
+    make_dist(conda / "lib" / "python3.11" / "site-packages", "numpy", "1.26.0")
+    conda_record(conda / "conda-meta", "python", "3.11.7", "h1", ["bin/python3.11"])
+    (home / ".conda").mkdir()
+    (home / ".conda" / "environments.txt").write_text(f"{conda}\n/gone/env\n")
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("PYENV", "XDG_", "PIPX", "UV_"))}
+    environment.update(HOME=str(home))
+    for variable in ("WORKON_HOME", "POETRY_VIRTUALENVS_PATH", "PYTHONUSERBASE", "VIRTUAL_ENV"):
+        environment.pop(variable, None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tether", "scan", "--format", "json"],
+        capture_output=True, text=True, timeout=120, check=False, env=environment,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    document = json.loads(proc.stdout)
+    found = {
+        e["prefix"]: e["kind"] for e in document["environments"] if e["prefix"].startswith(str(tmp_path))
+    }
+    assert found == {str(pyenv): "base", str(poetry): "venv", str(conda): "conda"}
+    assert str(home / ".cache" / "pypoetry" / "virtualenvs") in document["roots"]
+    assert str(home / ".pyenv") not in document["roots"]  # walked from the home directory
+
+
+def test_fifos_where_files_are_expected_do_not_hang(tmp_path: Path, make_dist: MakeDist) -> None:
+    prefix = tmp_path / "conda"
+    site = prefix / "lib" / "python3.11" / "site-packages"
+    info = make_dist(site, "six", "1.16.0")
+    (info / "INSTALLER").unlink()
+    os.mkfifo(info / "INSTALLER")
+    os.mkfifo(info / "RECORD")
+    os.mkfifo(site / "hook.pth")
+    os.mkfifo(site / "sitecustomize.py")
+    (prefix / "conda-meta").mkdir()
+    os.mkfifo(prefix / "conda-meta" / "six-1.16.0-0.json")
+    for command in ("scan", "inspect", "files"):
+        proc = subprocess.run(
+            [sys.executable, "-m", "tether", command, "--root", str(tmp_path), "--format", "json"],
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+    document = json.loads(proc.stdout)
+    assert document["distributions"][0]["problem"].endswith("cannot read the RECORD (not a regular file)")
