@@ -65,6 +65,7 @@ PRUNED_PATHS = frozenset({"/proc", "/sys", "/dev", "/run"})
 _PYTHON_LIB = re.compile(r"python(\d+\.\d+)t?")
 _VERSION = re.compile(r"\d+\.\d+(?:\.\d+)?")
 _WORKERS = min(32, 4 * (os.cpu_count() or 1))
+_METADATA_DIRS = (".dist-info", ".egg-info")
 #: The most of a ``pyvenv.cfg`` or ``INSTALLER`` read (they are a few lines).
 _SMALL = 1 << 16
 
@@ -383,7 +384,8 @@ def _distributions(sites: Sequence[str], conda: Sequence[CondaRecord], prefix: s
         Distribution(
             name=d.name,
             version=d.version,
-            installer=_installer(d.path, owned) if os.path.isdir(d.path) else "",
+            # No stat first: a legacy .egg-info file has no INSTALLER beside it either.
+            installer=_installer(d.path, owned) if d.path.endswith(_METADATA_DIRS) else "",
             site=d.site,
             path=d.path,
             source=describe(d.source) if d.source and d.source[0] != "unreadable" else "",
