@@ -52,8 +52,10 @@ def test_inspect_flags_an_unowned_import_line_and_attributes_setuptools(tmp_path
     assert (planted["owner"], planted["unowned"], planted["line"]) == (None, True, 3)
     assert planted["content"] == PLANTED  # in full, never truncated
     text = tether("inspect", "-p", venv)
-    assert "UNOWNED" in text.stdout
+    assert "UNOWNED (no RECORD lists it)" in text.stdout
     assert "setuptools" in text.stdout
+    colored = tether("inspect", "-p", venv, "--color", "always")
+    assert "\033[31mUNOWNED (no RECORD lists it)\033[0m" in colored.stdout
 
 
 def test_start_files_modules_and_owners(tmp_path: Path, make_dist: MakeDist) -> None:

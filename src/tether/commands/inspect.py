@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 from tether.commands._inventory import add_where_options, emit, load
@@ -37,9 +38,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def run(args: argparse.Namespace) -> int:
     """List the hooks."""
     from tether.formats.inventory import render_inspect
+    from tether.formats.text import use_color
     from tether.inventory.inspect import inspect
 
     inventory = load(args)
     hooks = inspect(inventory)
-    emit(args, render_inspect(inventory, hooks, args.format))
+    color = args.output is None and use_color(args.color, sys.stdout)
+    emit(args, render_inspect(inventory, hooks, args.format, color=color))
     return 1 if any(h.unowned for h in hooks) else 0

@@ -320,9 +320,10 @@ def _shown(content: str) -> str:
     return first[:_SHOWN] + (" ... (all of it: --format json)" if more else "")
 
 
-def render_inspect(inventory: Inventory, hooks: Sequence[Hook], fmt: str) -> str:
+def render_inspect(inventory: Inventory, hooks: Sequence[Hook], fmt: str, *, color: bool = False) -> str:
     """The start-up hooks. CSV columns: ``environment, site, kind, path, line, owner,
-    owner_version, unowned, superseded_by, content`` (content in full)."""
+    owner_version, unowned, superseded_by, content`` (content in full). *color* shows
+    ``UNOWNED`` in red in the text output."""
     if fmt == "json":
         return _json(
             inventory,
@@ -378,6 +379,8 @@ def render_inspect(inventory: Inventory, hooks: Sequence[Hook], fmt: str) -> str
     for h in hooks:
         where = h.path if h.line is None else f"{h.path}:{h.line}"
         owner = f"{h.owner.name} {h.owner.version}" if h.owner else "UNOWNED (no RECORD lists it)"
+        if color and h.owner is None:
+            owner = f"\033[31m{owner}\033[0m"
         lines.append(f"{h.kind:<13} {where}  {owner}")
         lines.append(f"    {_shown(h.content)}")
         if h.superseded_by:
