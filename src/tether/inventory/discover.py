@@ -22,10 +22,12 @@ is no cache: every run reads the disk as it is now.
 from __future__ import annotations
 
 import os
+import queue
 import re
 import sys
+import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -257,9 +259,23 @@ class _Walk:
     pruned: frozenset[str]
     user_base: str
     progress: Progress
+    roots: frozenset[str]
     found: dict[str, Kind] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     visited: int = 0
+
+
+def _worker(todo: queue.SimpleQueue[str | None], done: queue.SimpleQueue[_Visit], state: _Walk) -> None:
+    """Visit directories from *todo* until it hands out ``None``."""
+    while True:
+        path = todo.get()
+        if path is None:
+            return
+        try:
+            done.put(_visit(path, state.pruned - state.roots if path in state.roots else state.pruned,
+                            state.user_base))  # fmt: skip
+        except Exception as e:  # noqa: BLE001 - the coordinator must hear of it, or it waits forever
+            done.put(_Visit(warning=f"{path}: not walked ({type(e).__name__}: {e})"))
 
 
 def walk(
@@ -267,25 +283,41 @@ def walk(
 ) -> tuple[dict[str, Kind], list[str]]:
     """The environments under *roots* (prefix to kind), and warnings.
 
+    Worker threads take directories from one queue and put what they saw on another;
+    this thread alone keeps the count of directories not yet visited (so each one costs
+    two queue operations, whatever the width of the tree), and stops the workers at 0.
+
     :param pruned: absolute paths not descended into (besides :data:`PRUNED_PATHS`),
         unless one is a root itself.
     """
-    state = _Walk(pruned | PRUNED_PATHS, _user_base(), progress or Progress(False))
-    with ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="tether-walk") as pool:
-        pending: set[Future[_Visit]] = {
-            pool.submit(_visit, root, state.pruned - {root}, state.user_base) for root in roots
-        }
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                visit = future.result()
-                state.visited += 1
-                if visit.warning is not None:
-                    state.warnings.append(visit.warning)
-                if visit.found is not None:
-                    state.found.setdefault(*visit.found)
-                pending |= {pool.submit(_visit, d, state.pruned, state.user_base) for d in visit.subdirs}
-            state.progress.update(state.visited, len(state.found))
+    roots = tuple(roots)
+    state = _Walk(pruned | PRUNED_PATHS, _user_base(), progress or Progress(False), frozenset(roots))
+    todo: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+    done: queue.SimpleQueue[_Visit] = queue.SimpleQueue()
+    workers = [
+        threading.Thread(target=_worker, args=(todo, done, state), name="tether-walk", daemon=True)
+        for _ in range(_WORKERS)
+    ]
+    for worker in workers:
+        worker.start()
+    for root in roots:
+        todo.put(root)
+    outstanding = len(roots)
+    while outstanding:
+        visit = done.get()
+        outstanding += len(visit.subdirs) - 1
+        for path in visit.subdirs:
+            todo.put(path)
+        state.visited += 1
+        if visit.warning is not None:
+            state.warnings.append(visit.warning)
+        if visit.found is not None:
+            state.found.setdefault(*visit.found)
+        state.progress.update(state.visited, len(state.found))
+    for _ in workers:
+        todo.put(None)
+    for worker in workers:
+        worker.join()
     state.progress.update(state.visited, len(state.found), final=True)
     return state.found, sorted(state.warnings)
 
