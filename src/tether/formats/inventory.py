@@ -30,6 +30,9 @@ within a ``schema``): every document is an object with ``schema`` (an integer),
   "owner" ({"name", "version", "path"} or null), "unowned", "superseded_by"}``, and
   ``unowned`` (how many hooks no distribution owns).
 
+Paths are as the file system gives them: a name that is not UTF-8 keeps its undecodable
+bytes as lone surrogates (``os.fsdecode``), written ``\\udcXX`` in JSON.
+
 **CSV**: RFC 4180 (the :mod:`csv` module quotes what needs it), a header row, one row per
 distribution (``scan``, ``search``), count (``count``), file (``files``) or hook
 (``inspect``); the columns are named in each function.
