@@ -129,6 +129,24 @@ def _module(folder: str, name: str) -> str | None:
     return None
 
 
+def _customize_modules(
+    env: Environment, site: str
+) -> list[tuple[HookKind, str, int | None, str, str | None]]:
+    """``sitecustomize`` and ``usercustomize`` in *site*, and for a base interpreter in its
+    stdlib folder too (where Debian puts its ``sitecustomize``)."""
+    folders = [site]
+    if env.kind == "base" and os.path.basename(os.path.dirname(site)).startswith("python"):
+        folders.append(os.path.dirname(site))
+    found: list[tuple[HookKind, str, int | None, str, str | None]] = []
+    for folder in folders:
+        for kind in _MODULES:
+            module = _module(folder, kind)
+            text = _read_text(module) if module else None
+            if module is not None and text is not None:
+                found.append((kind, module, None, text, None))
+    return found
+
+
 def _site_hooks(env: Environment, site: str) -> list[Hook]:
     try:
         names = sorted(os.listdir(site))
@@ -148,15 +166,7 @@ def _site_hooks(env: Environment, site: str) -> list[Hook]:
             found += [("pth", path, n, line, s) for n, line, s in lines]
         else:
             found += [("start", path, n, line, s) for n, line, s in _start_hooks(text)]
-    folders = [site]
-    if env.kind == "base" and os.path.basename(os.path.dirname(site)).startswith("python"):
-        folders.append(os.path.dirname(site))  # the stdlib folder (Debian's sitecustomize)
-    for folder in folders:
-        for kind in _MODULES:
-            module = _module(folder, kind)
-            text = _read_text(module) if module else None
-            if module is not None and text is not None:
-                found.append((kind, module, None, text, None))
+    found += _customize_modules(env, site)
     if not found:
         return []
     owners = _owners(env, site)
