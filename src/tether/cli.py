@@ -181,7 +181,17 @@ EXAMPLES = {
 #: The modules of the commands beyond validate and the site-* family: each has a
 #: ``register(sub)`` that adds its subcommand with :func:`add_command`, and keeps its
 #: imports inside the function it sets as ``func`` (building the parser imports them all).
-COMMANDS: tuple[str, ...] = ("tether.commands.audit", "tether.commands.verify", "tether.commands.purge")
+COMMANDS: tuple[str, ...] = (
+    "tether.commands.audit",
+    "tether.commands.scan",
+    "tether.commands.search",
+    "tether.commands.count",
+    "tether.commands.derive",
+    "tether.commands.files",
+    "tether.commands.inspect",
+    "tether.commands.verify",
+    "tether.commands.purge",
+)
 
 
 def add_command(

@@ -175,6 +175,31 @@ def _conda(
     return findings
 
 
+def _expected(
+    expect: "Dict[str, Any]", winners: "Dict[str, Dist]", contains: "Optional[Contains]"
+) -> "List[Finding]":
+    """The packages *expect* names that are missing or not as expected among *winners*
+    (the distribution that imports, by name)."""
+    findings = []  # type: List[Finding]
+    ignored = set(expect["ignored"])
+    for name, (check, display, source) in expect["expected"].items():
+        if name in ignored:
+            continue
+        dist = winners.get(name)
+        if dist is None:
+            if not expect["subset"]:
+                findings.append((name, "missing", None, display, (), ""))
+            continue
+        if dist.key is None:
+            continue  # reported as invalid
+        detail = _version_fails(check, dist.version, contains)
+        if detail is None and source is not None and dist.source[:1] != ("unreadable",):
+            detail = mismatch(source, dist.source)
+        if detail is not None:
+            findings.append((name, "mismatch", dist.version, display, (dist.site,), detail))
+    return findings
+
+
 def compare(
     expect: "Dict[str, Any]",
     dists: "Sequence[Dist]",
@@ -197,21 +222,7 @@ def compare(
     winners, findings = _installed(dists)
     ignored = set(expect["ignored"])
     expected = expect["expected"]
-    for name, (check, display, source) in expected.items():
-        if name in ignored:
-            continue
-        dist = winners.get(name)
-        if dist is None:
-            if not expect["subset"]:
-                findings.append((name, "missing", None, display, (), ""))
-            continue
-        if dist.key is None:
-            continue  # reported as invalid
-        detail = _version_fails(check, dist.version, contains)
-        if detail is None and source is not None and dist.source[:1] != ("unreadable",):
-            detail = mismatch(source, dist.source)
-        if detail is not None:
-            findings.append((name, "mismatch", dist.version, display, (dist.site,), detail))
+    findings.extend(_expected(expect, winners, contains))
     if not expect["superset"]:
         allowed = set(expect["allowed"])
         findings.extend(

@@ -344,10 +344,39 @@ def _same_content(state: "Dict[str, Any]", stamps: "List[Any]") -> "bool":
     return True
 
 
+def _bring_up_to_date(state: "Dict[str, Any]", stamps: "List[Any]") -> "Dict[str, Any]":
+    """The state with its verdict made for *stamps* (which differ from the stored ones):
+    judged here when only the environment changed and the expectation is certain, else
+    refreshed by tether (:func:`_refresh`); the last verdict when that fails."""
+    files = len(state["files"])
+    bound_changed = stamps[:files] != state["stamps"][:files]
+    if bound_changed and _same_content(state, stamps):
+        # Touched, not edited (a checkout back and forth): what was derived holds.
+        bound_changed = False
+        state["stamps"] = stamps[:files] + state["stamps"][files:]
+        save(state)
+    decided = False
+    if not bound_changed and state["certain"]:
+        lines = judge(state)
+        if _compare.settled(state["expect"], lines):
+            state["lines"] = lines
+            state["stamps"] = stamps
+            save(state)
+            decided = True
+    if not decided:
+        state, why = _refresh(state)
+        if why is not None:
+            _say("tether: could not re-check this environment ({}); showing the last verdict\n".format(why))
+            if state["certain"]:
+                # The old expectation still says what it said; not saved, so the
+                # next start tries again.
+                state["lines"] = judge(state)
+    return state
+
+
 def recheck(state: "Dict[str, Any]", stamps: "List[Any]") -> "Optional[int]":
     """Bring the stored verdict up to date with *stamps*; report drift. Returns an exit
     code or ``None``."""
-    files = len(state["files"])
     if state["files"] and stamps[0] is None:
         _say(
             "tether: lock file {} is gone; this environment is not checked (restore it, or run "
@@ -355,30 +384,7 @@ def recheck(state: "Dict[str, Any]", stamps: "List[Any]") -> "Optional[int]":
         )
         return None
     if stamps != state["stamps"]:
-        bound_changed = stamps[:files] != state["stamps"][:files]
-        if bound_changed and _same_content(state, stamps):
-            # Touched, not edited (a checkout back and forth): what was derived holds.
-            bound_changed = False
-            state["stamps"] = stamps[:files] + state["stamps"][files:]
-            save(state)
-        decided = False
-        if not bound_changed and state["certain"]:
-            lines = judge(state)
-            if _compare.settled(state["expect"], lines):
-                state["lines"] = lines
-                state["stamps"] = stamps
-                save(state)
-                decided = True
-        if not decided:
-            state, why = _refresh(state)
-            if why is not None:
-                _say(
-                    "tether: could not re-check this environment ({}); showing the last verdict\n".format(why)
-                )
-                if state["certain"]:
-                    # The old expectation still says what it said; not saved, so the
-                    # next start tries again.
-                    state["lines"] = judge(state)
+        state = _bring_up_to_date(state, stamps)
     lines = state["lines"]
     if not lines or exempt(state):
         return None

@@ -117,6 +117,27 @@ def _staleness(data: Table, pipfile: Path, shown: str, notes: list[str]) -> str:
         return ""
 
 
+def _chosen(data: Table, selection: Selection) -> list[str]:
+    """The categories *selection* asks for, in the order pipenv installs them.
+
+    :raises DocumentError: for a category the lock does not have.
+    """
+
+    def category(name: str) -> str:
+        return _ALIASES.get(name, name)
+
+    if selection.only_groups:
+        chosen = [category(g) for g in selection.only_groups]
+    else:
+        chosen = ["default", *(category(g) for g in selection.groups)]
+    chosen = [c for c in chosen if c not in {category(g) for g in selection.without_groups}]
+    for c in chosen:
+        if c not in data:
+            available = ", ".join(k for k in data.data if k != "_meta")
+            raise DocumentError(f"no category {c!r} (it has: {available})")
+    return chosen
+
+
 class PipfileLockReader:
     """``Pipfile.lock`` (``pipfile-spec`` 6)."""
 
@@ -131,18 +152,7 @@ class PipfileLockReader:
             msg = f"pipfile-spec {spec!r} is not supported; expected {SPEC}"
             raise meta.error(msg, "pipfile-spec")
 
-        def category(name: str) -> str:
-            return _ALIASES.get(name, name)
-
-        if selection.only_groups:
-            chosen = [category(g) for g in selection.only_groups]
-        else:
-            chosen = ["default", *(category(g) for g in selection.groups)]
-        chosen = [c for c in chosen if c not in {category(g) for g in selection.without_groups}]
-        for c in chosen:
-            if c not in data:
-                available = ", ".join(k for k in data.data if k != "_meta")
-                raise DocumentError(f"no category {c!r} (it has: {available})")
+        chosen = _chosen(data, selection)
         env = target.marker_env()
         expectations: dict[str, Expectation] = {}
         base = path.parent

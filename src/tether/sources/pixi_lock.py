@@ -124,6 +124,23 @@ def _load(text: str) -> Table:
     return Table(document, "", YAML)
 
 
+def _packages_by_ref(data: Table, version: int) -> dict[tuple[str, str], Table]:
+    """The lock's package entries by ``(kind, reference)``, the key an environment's
+    platform list refers to them by (``url``/``path`` and ``kind`` in version 5, the
+    ``conda``/``pypi`` key itself from version 6)."""
+    by_ref: dict[tuple[str, str], Table] = {}
+    for entry in data.tables("packages"):
+        if version == 5:
+            kind = entry.get("kind", str)
+            ref = entry.get("url", str) or entry.get("path", str)
+        else:
+            kind = "conda" if "conda" in entry else "pypi"
+            ref = entry.get(kind, str)
+        if kind is not None and ref is not None:
+            by_ref[(kind, ref)] = entry
+    return by_ref
+
+
 class PixiLockReader:
     """``pixi.lock``."""
 
@@ -147,17 +164,7 @@ class PixiLockReader:
         if platform not in by_platform:
             raise by_platform.error(f"environment {env_name!r} has no packages for {platform}")
 
-        by_ref: dict[tuple[str, str], Table] = {}
-        for entry in data.tables("packages"):
-            if version == 5:
-                kind = entry.get("kind", str)
-                ref = entry.get("url", str) or entry.get("path", str)
-            else:
-                kind = "conda" if "conda" in entry else "pypi"
-                ref = entry.get(kind, str)
-            if kind is not None and ref is not None:
-                by_ref[(kind, ref)] = entry
-
+        by_ref = _packages_by_ref(data, version)
         base = path.parent
         pypi: list[Expectation] = []
         conda: list[Expectation] = []

@@ -106,6 +106,33 @@ def _requirements(table: Table, name: str) -> list[tuple[str, Requirement]]:
     return result
 
 
+def _extras(optional: Table, name: NormalizedName, selection: Selection) -> list[tuple[str, Requirement]]:
+    """The requirements of the extras *selection* asks for (``[project.optional-dependencies]``
+    is *optional*), with those an extra pulls in by naming the project itself (``name[other]``).
+
+    :raises DocumentError: for an extra the project does not have.
+    """
+    by_extra = {canonicalize_name(k): k for k in optional.data}
+    wanted = list(by_extra) if selection.all_extras else [canonicalize_name(e) for e in selection.extras]
+    items: list[tuple[str, Requirement]] = []
+    seen: set[NormalizedName] = set()
+    while wanted:
+        extra = wanted.pop()
+        if extra in seen:
+            continue
+        seen.add(extra)
+        if extra not in by_extra:
+            msg = f"no extra {extra!r} (it has: {', '.join(sorted(optional.data)) or 'none'})"
+            raise optional.error(msg)
+        for key, req in _requirements(optional, by_extra[extra]):
+            if canonicalize_name(req.name) == name:
+                # A self-reference (``project[other]``) pulls in the other extras.
+                wanted.extend(canonicalize_name(e) for e in req.extras)
+            else:
+                items.append((key, req))
+    return items
+
+
 class PyprojectReader:
     """``pyproject.toml`` (PEP 621 ``[project]`` and PEP 735 ``[dependency-groups]``)."""
 
@@ -124,22 +151,7 @@ class PyprojectReader:
         items = _requirements(project, "dependencies")
         optional = project.table("optional-dependencies")
         by_extra = {canonicalize_name(k): k for k in optional.data}
-        wanted = list(by_extra) if selection.all_extras else [canonicalize_name(e) for e in selection.extras]
-        seen: set[NormalizedName] = set()
-        while wanted:
-            extra = wanted.pop()
-            if extra in seen:
-                continue
-            seen.add(extra)
-            if extra not in by_extra:
-                msg = f"no extra {extra!r} (it has: {', '.join(sorted(optional.data)) or 'none'})"
-                raise optional.error(msg)
-            for key, req in _requirements(optional, by_extra[extra]):
-                if canonicalize_name(req.name) == name:
-                    # A self-reference (``project[other]``) pulls in the other extras.
-                    wanted.extend(canonicalize_name(e) for e in req.extras)
-                else:
-                    items.append((key, req))
+        items += _extras(optional, name, selection)
         groups = [*selection.groups, *selection.only_groups]
         for group, text_req in resolve_groups(data.table("dependency-groups"), groups):
             items.append((f"dependency-groups.{group}", Requirement(text_req)))

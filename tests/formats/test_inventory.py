@@ -1,0 +1,45 @@
+"""The text tables of the inventory commands, on a real tree."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.helpers import MakeDist, tether
+from tether.formats.inventory import render_count, render_scan
+from tether.inventory.discover import discover
+
+
+def test_scan_and_count_text(tmp_path: Path, make_dist: MakeDist) -> None:
+    venv = tmp_path / "venv"
+    site = venv / "lib" / "python3.12" / "site-packages"
+    make_dist(site, "attrs", "23.2.0")
+    make_dist(site, "local", "0.1", direct_url={"url": "file:///src/local", "dir_info": {"editable": True}})
+    (site / "broken-1.0.dist-info").mkdir()
+    (venv / "pyvenv.cfg").write_text("home = /usr/bin\nversion = 3.12.1\n")
+    inventory = discover([str(tmp_path)])
+    assert render_scan(inventory, "text") == (
+        f"{venv}  (venv, Python 3.12.1, 3 distributions)\n"
+        "  attrs   23.2.0  pip\n"
+        "  broken  -       -    cannot read METADATA (No such file or directory)\n"
+        "  local   0.1     pip  /src/local (editable)\n"
+        "1 environment, 3 distributions\n"
+    )
+    assert render_count(inventory, "text") == (
+        "interpreters   1\nenvironments   1\nsites          1\ndistributions  3\n  venv         1\n"
+    )
+
+
+def test_derive_writes_a_file_and_notes_on_stderr(tmp_path: Path, make_dist: MakeDist) -> None:
+    venv = tmp_path / "venv"
+    site = venv / "lib" / "python3.12" / "site-packages"
+    make_dist(site, "attrs", "23.2.0")
+    make_dist(site, "odd", "not-pep-440")
+    (venv / "pyvenv.cfg").write_text("home = /usr/bin\nversion = 3.12.1\n")
+    out = tmp_path / "requirements.txt"
+    proc = tether("derive", "-p", venv, "--anchor", "range", "-o", out)
+    assert (proc.returncode, proc.stdout) == (0, "")
+    assert proc.stderr == (
+        f"tether: note: {site / 'odd-not-pep-440.dist-info'}: left out (invalid version 'not-pep-440')\n"
+    )
+    assert out.read_text() == f"# derived by tether (--anchor range) from {venv}\nattrs<24,>=23.2.0\n"
+    assert tether("derive", "-p", venv, "-q").stderr == ""

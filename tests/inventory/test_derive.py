@@ -1,0 +1,147 @@
+"""``derive``: a requirements file from what is installed, anchors and markers."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+
+from tests.helpers import MakeDist, run, tether
+from tether.inventory.derive import derive
+from tether.inventory.discover import discover
+
+
+@pytest.mark.flows
+def test_derive_exact_round_trips_through_validate(tmp_path: Path) -> None:
+    venv = tmp_path / "venv"
+    run(sys.executable, "-m", "venv", venv)
+    run(venv / "bin" / "python", "-m", "pip", "install", "-q", "--no-cache-dir", "six", "attrs", "idna")
+    requirements = tmp_path / "venv.txt"
+    proc = tether("derive", "--anchor", "exact", "-p", venv, "-o", requirements)
+    assert proc.returncode == 0, proc.stderr
+    lines = [line for line in requirements.read_text().splitlines() if not line.startswith("#")]
+    assert all("==" in line for line in lines)
+    assert {Requirement(line).name for line in lines} >= {"six", "attrs", "idna", "pip"}
+    proc = tether("validate", "-p", venv / "bin" / "python", "--lock", requirements, "--no-cache")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # And drift is seen: the derived file no longer holds once something is removed.
+    run(venv / "bin" / "python", "-m", "pip", "uninstall", "-q", "-y", "six")
+    proc = tether("validate", "-p", venv / "bin" / "python", "--lock", tmp_path / "venv.txt", "--no-cache")
+    assert proc.returncode == 1
+
+
+def two_pythons(tmp_path: Path, make_dist: MakeDist) -> None:
+    """Four venvs: two of Python 3.11 and two of 3.12, holding different versions."""
+    layout = {
+        "a311": ("3.11.7", {"attrs": "23.1.0", "six": "1.16.0", "tomli": "2.0.1"}),
+        "b311": ("3.11.7", {"attrs": "23.2.0", "six": "1.16.0", "tomli": "2.0.1"}),
+        "a312": ("3.12.1", {"attrs": "23.2.0", "six": "1.16.0", "zipp": "0.6.0"}),
+        "b312": ("3.12.1", {"attrs": "23.2.0", "six": "1.16.0"}),
+    }
+    for name, (version, dists) in layout.items():
+        venv = tmp_path / name
+        minor = ".".join(version.split(".")[:2])
+        for dist, dist_version in dists.items():
+            make_dist(venv / "lib" / f"python{minor}" / "site-packages", dist, dist_version)
+        (venv / "pyvenv.cfg").write_text(f"home = /usr/bin\nversion = {version}\n")
+
+
+@pytest.mark.parametrize(
+    ("anchor", "expected"),
+    [
+        pytest.param(
+            "exact",
+            [
+                'attrs<=23.2.0,>=23.1.0; python_version == "3.11"',
+                'attrs==23.2.0; python_version == "3.12"',
+                "six==1.16.0",
+                'tomli==2.0.1; python_version == "3.11"',
+                'zipp==0.6.0; python_version == "3.12"',
+            ],
+            id="exact",
+        ),
+        pytest.param(
+            "lower",
+            [
+                'attrs>=23.1.0; python_version == "3.11"',
+                'attrs>=23.2.0; python_version == "3.12"',
+                "six>=1.16.0",
+                'tomli>=2.0.1; python_version == "3.11"',
+                'zipp>=0.6.0; python_version == "3.12"',
+            ],
+            id="lower",
+        ),
+        pytest.param(
+            "upper",
+            [
+                "attrs<=23.2.0",
+                "six<=1.16.0",
+                'tomli<=2.0.1; python_version == "3.11"',
+                'zipp<=0.6.0; python_version == "3.12"',
+            ],
+            id="upper",
+        ),
+        pytest.param(
+            "range",
+            [
+                'attrs<24,>=23.1.0; python_version == "3.11"',
+                'attrs<24,>=23.2.0; python_version == "3.12"',
+                "six<2,>=1.16.0",
+                'tomli<3,>=2.0.1; python_version == "3.11"',
+                'zipp<0.7,>=0.6.0; python_version == "3.12"',
+            ],
+            id="range",
+        ),
+    ],
+)
+def test_anchors_and_markers(tmp_path: Path, make_dist: MakeDist, anchor: str, expected: list[str]) -> None:
+    two_pythons(tmp_path, make_dist)
+    derived = derive(discover([str(tmp_path)]), anchor)  # type: ignore[arg-type]
+    assert [str(r) for r in derived.requirements] == expected
+    if anchor == "exact":
+        assert derived.notes == (
+            "attrs: environments of Python 3.11 hold 23.1.0, 23.2.0; written as <=23.2.0,>=23.1.0",
+        )
+    # Every line parses back, and each environment satisfies what is written for it.
+    for req in derived.requirements:
+        for version in ("3.11", "3.12"):
+            if req.marker is None or req.marker.evaluate({"python_version": version}):
+                assert req.specifier, req
+
+
+def test_broken_and_direct_distributions_are_notes(tmp_path: Path, make_dist: MakeDist) -> None:
+    site = tmp_path / "v" / "lib" / "python3.11" / "site-packages"
+    make_dist(site, "good", "1.0")
+    make_dist(site, "noversion", None)
+    make_dist(site, "badversion", "not a version")
+    make_dist(site, "local", "0.1", direct_url={"url": "file:///src/local", "dir_info": {"editable": True}})
+    (tmp_path / "v" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    derived = derive(discover([str(tmp_path)]))
+    assert [str(r) for r in derived.requirements] == ["good==1.0", "local==0.1"]
+    assert derived.notes == (
+        f"{site / 'badversion-not a version.dist-info'}: left out (invalid version 'not a version')",
+        "local: installed from /src/local (editable); pinned by version only",
+        f"{site / 'noversion-None.dist-info'}: left out (METADATA has no Version)",
+    )
+
+
+def test_a_venv_with_system_site_packages_derives_what_it_imports(
+    tmp_path: Path, make_dist: MakeDist
+) -> None:
+    base = tmp_path / "base"
+    make_dist(base / "lib" / "python3.12" / "site-packages", "pip", "23.2.1")
+    make_dist(base / "lib" / "python3.12" / "site-packages", "six", "1.15.0")
+    venv = tmp_path / "venv"
+    make_dist(venv / "lib" / "python3.12" / "site-packages", "six", "1.16.0")
+    (venv / "pyvenv.cfg").write_text(
+        f"home = {base / 'bin'}\ninclude-system-site-packages = true\nversion = 3.12.1\n"
+    )
+    inventory = discover(python=str(venv))
+    assert [e.prefix for e in inventory.environments] == [str(base), str(venv)]
+    (env,) = [e for e in inventory.environments if e.prefix == str(venv)]
+    # Its own six shadows the base's, as on sys.path.
+    assert [(d.name, d.version) for d in inventory.visible(env)] == [("six", "1.16.0"), ("pip", "23.2.1")]
+    assert [e.inherited_only for e in inventory.environments] == [True, False]
+    assert [str(r) for r in derive(inventory).requirements] == ["pip==23.2.1", "six==1.16.0"]

@@ -1,0 +1,115 @@
+"""``inspect``: start-up code, its owner from RECORD, and the hooks nobody owns."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import MakeDist, run, site_packages, tether
+from tether.inventory.discover import discover
+from tether.inventory.inspect import inspect
+
+PLANTED = "import os; os.environ.setdefault('PLANTED', '1')  # " + "x" * 200
+
+
+def record_row(site: Path, rel: str) -> str:
+    data = (site / rel).read_bytes()
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    return f"{rel},sha256={digest},{len(data)}"
+
+
+def owned_by(site: Path, info: Path, *files: str) -> None:
+    """Write *info*'s RECORD listing *files* (relative to *site*) as an installer does."""
+    rows = [record_row(site, f) for f in files]
+    rows.append(f"{info.name}/RECORD,,")
+    (info / "RECORD").write_text("\n".join(rows) + "\n")
+
+
+@pytest.mark.flows
+def test_inspect_flags_an_unowned_import_line_and_attributes_setuptools(tmp_path: Path) -> None:
+    venv = tmp_path / "venv"
+    run(sys.executable, "-m", "venv", venv)
+    run(venv / "bin" / "python", "-m", "pip", "install", "-q", "--no-cache-dir", "setuptools")
+    site = site_packages(venv)
+    assert (site / "distutils-precedence.pth").exists()
+    (site / "zz-planted.pth").write_text(f"# a comment\n/some/path\n{PLANTED}\n")
+
+    proc = tether("inspect", "-p", venv, "--format", "json")
+    assert proc.returncode == 1, proc.stderr  # a hook nobody owns
+    hooks = {Path(h["path"]).name: h for h in json.loads(proc.stdout)["hooks"]}
+    assert set(hooks) == {"distutils-precedence.pth", "zz-planted.pth"}
+    setuptools = hooks["distutils-precedence.pth"]
+    assert setuptools["owner"]["name"] == "setuptools"
+    assert setuptools["owner"]["path"].endswith(".dist-info")
+    assert setuptools["unowned"] is False
+    assert setuptools["content"].startswith("import os")
+    planted = hooks["zz-planted.pth"]
+    assert (planted["owner"], planted["unowned"], planted["line"]) == (None, True, 3)
+    assert planted["content"] == PLANTED  # in full, never truncated
+    text = tether("inspect", "-p", venv)
+    assert "UNOWNED (no RECORD lists it)" in text.stdout
+    assert "setuptools" in text.stdout
+    colored = tether("inspect", "-p", venv, "--color", "always")
+    assert "\033[31mUNOWNED (no RECORD lists it)\033[0m" in colored.stdout
+
+
+def test_start_files_modules_and_owners(tmp_path: Path, make_dist: MakeDist) -> None:
+    venv = tmp_path / "venv"
+    site = venv / "lib" / "python3.15" / "site-packages"
+    (venv / "pyvenv.cfg").parent.mkdir(parents=True)
+    (venv / "pyvenv.cfg").write_text("home = /usr/bin\nversion = 3.15.0\n")
+    info = make_dist(site, "hooked", "1.0")
+    site.joinpath("hooked.pth").write_text("import hooked_start\n")
+    site.joinpath("hooked.start").write_text("# PEP 829\n\nhooked.start:main\n")
+    site.joinpath("sitecustomize.py").write_text("print('customized')\n")
+    site.joinpath(".hidden.pth").write_text("import never_run\n")  # site skips dot files
+    site.joinpath("paths.pth").write_text("/only/a/path\n#import commented\n")
+    site.joinpath("tabbed.pth").write_text("import\tos\n")
+    owned_by(site, info, "hooked.pth", "hooked.start", "sitecustomize.py")
+
+    hooks = inspect(discover([str(tmp_path)]))
+    found = [(h.kind, Path(h.path).name, h.line, h.content, h.owner.name if h.owner else None) for h in hooks]
+    assert found == [
+        ("pth", "hooked.pth", 1, "import hooked_start", "hooked"),
+        ("start", "hooked.start", 3, "hooked.start:main", "hooked"),
+        ("pth", "tabbed.pth", 1, "import\tos", None),
+        ("sitecustomize", "sitecustomize.py", None, "print('customized')\n", "hooked"),
+    ]
+    assert hooks[0].superseded_by == str(site / "hooked.start")
+    assert hooks[2].superseded_by is None
+
+
+def test_conda_records_own_files_too(tmp_path: Path, make_dist: MakeDist) -> None:
+    from tests.inventory.test_discover import conda_record
+
+    prefix = tmp_path / "conda"
+    site = prefix / "lib" / "python3.11" / "site-packages"
+    make_dist(site, "matplotlib", "3.8.0")
+    site.joinpath("matplotlib-nspkg.pth").write_text("import sys; sys.modules.setdefault('mpl', None)\n")
+    conda_record(prefix / "conda-meta", "matplotlib-base", "3.8.0", "py311_0",
+                 ["lib/python3.11/site-packages/matplotlib-nspkg.pth"])  # fmt: skip
+    (hook,) = inspect(discover([str(tmp_path)]))
+    assert hook.owner is not None
+    assert (hook.owner.name, hook.owner.version) == ("matplotlib-base", "3.8.0")
+
+
+def test_a_broken_record_leaves_its_files_unowned(tmp_path: Path, make_dist: MakeDist) -> None:
+    venv = tmp_path / "venv"
+    site = venv / "lib" / "python3.12" / "site-packages"
+    (tmp_path / "venv").mkdir()
+    (venv / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    info = make_dist(site, "broken", "1.0")
+    site.joinpath("broken.pth").write_text("import broken\n")
+    (info / "RECORD").write_bytes(b"broken.pth,sha256=\xff\xfe,12\n")
+    (hook,) = inspect(discover([str(tmp_path)]))
+    assert hook.unowned
+    csv_out = tether("inspect", "--root", tmp_path, "--format", "csv")
+    assert csv_out.returncode == 1
+    assert csv_out.stdout.splitlines()[0] == (
+        "environment,site,kind,path,line,owner,owner_version,unowned,superseded_by,content"
+    )
