@@ -109,3 +109,35 @@ def test_component_count_equals_what_pip_lists(tmp_path: Path) -> None:
     assert sorted((c["name"], c["version"]) for c in components) == sorted(  # type: ignore[attr-defined]
         (p["name"].lower(), p["version"]) for p in listed
     )
+
+
+def test_scan_lists_every_distribution_of_every_environment(
+    dist_venv: MakeDistVenv, make_dist: MakeDist, tmp_path: Path
+) -> None:
+    # The same release in two environments is two components, each naming its environment.
+    first = dist_venv({"idna": "3.7", "six": "1.16.0"}, name="first")
+    second = dist_venv({"idna": "3.7"}, name="second")
+    make_dist(
+        site_packages(second),
+        "from-archive",
+        "2.0",
+        direct_url={"url": "https://files.example/a-2.0.tar.gz", "archive_info": {"hashes": {"sha256": SHA}}},
+    )
+    proc = tether("scan", "--root", tmp_path, "--format", "cyclonedx")
+    assert proc.returncode == 0, proc.stderr
+    components = valid_bom(proc.stdout)["components"]
+    listed = json.loads(tether("scan", "--root", tmp_path, "--format", "json").stdout)
+    count = sum(len(e["distributions"]) for e in listed["environments"])
+    assert len(components) == count == 4  # type: ignore[arg-type]
+    where = sorted(
+        (c["name"], {p["name"]: p["value"] for p in c["properties"]}["tether:environment"])
+        for c in components  # type: ignore[attr-defined]
+    )
+    assert where == [
+        ("from-archive", str(second)),
+        ("idna", str(first)),
+        ("idna", str(second)),
+        ("six", str(first)),
+    ]
+    by_name = {c["name"]: c for c in components}  # type: ignore[attr-defined]
+    assert by_name["from-archive"]["hashes"] == [{"alg": "SHA-256", "content": SHA}]
