@@ -56,7 +56,7 @@ def test_the_bash_script_loads_and_registers_tether() -> None:
         pytest.param(
             ["validate", "-q", "--no-"], ["--no-group", "--no-default-groups", "--no-cache"], id="options"
         ),
-        pytest.param(["validate", "--format", ""], ["text", "json", "csv"], id="choices"),
+        pytest.param(["validate", "--format", ""], ["text", "json", "csv", "cyclonedx"], id="choices"),
         pytest.param(["validate", "--format", "=", "j"], ["json"], id="choices-after-equals"),
         pytest.param(["site-install", "--on-drift", "e"], ["exit"], id="subcommand-choices"),
         pytest.param(["validate", "--lock", ""], [], id="path-left-to-bash"),

@@ -142,6 +142,10 @@ def render(report: Report, display: Display) -> str:
         from tether.formats.csv import CsvFormatter
 
         return CsvFormatter().format(report)
+    if output == "cyclonedx":
+        from tether.formats.bom import CycloneDxFormatter
+
+        return CycloneDxFormatter().format(report)
     from tether.formats.text import TextFormatter, use_color
 
     return TextFormatter(color=use_color(color, sys.stdout)).format(report)

@@ -37,6 +37,10 @@ class CheckOptions:
     #: Stamps of the configuration files and the candidates looked for and not found
     #: (:attr:`tether.config.Config.stamps`): what the options above were partly read from.
     config_stamps: tuple[tuple[str, object], ...] = field(default=(), compare=False, repr=False)
+    #: Also check every installed file against its RECORD (``validate --verify-files``:
+    #: :mod:`tether.integrity.verify`). A validate command line with it is never cached;
+    #: a start-up check installed with it hands each change of the environment to tether.
+    verify_files: bool = False
 
     def to_dict(self) -> Options:
         """These options as plain data (``marshal``-able), for :meth:`from_dict`: the
@@ -59,6 +63,7 @@ class CheckOptions:
             "subset": self.subset,
             "ignore": sorted(self.ignore),
             "timeout": self.timeout,
+            "verify_files": self.verify_files,
             "frozen": self.frozen,
         }
 
@@ -90,6 +95,8 @@ class CheckOptions:
             # Absent from what an older tether remembered or stored.
             frozen=stored.get("frozen", False),
             config_stamps=tuple(config_stamps),
+            # Absent from what an older tether stored.
+            verify_files=bool(stored.get("verify_files", False)),
         )
 
 
@@ -131,23 +138,29 @@ def check(options: CheckOptions) -> Checked:
     )
     bound, expect, installed, records, bound_stamps = _read_and_judge(options, target)
     findings = [_finding(r) for r in records]
+    repair = repair_command(bound.repair, bound.repair_strays, findings, bound.relock)
+    if options.verify_files:
+        records, repair = _with_files(target, installed, records, repair)
     report = Report(
         bound=bound.path,
         bound_format=bound.format,
         python=target.executable,
         installed=len({d.name for d in installed.dists}),
         records=records,
-        repair=repair_command(bound.repair, bound.repair_strays, findings, bound.relock),
+        repair=repair,
         inventory=installed,
         prefix=target.prefix,
         python_version=target.markers.get("python_full_version", ""),
         bound_files=tuple(bound.files),
+        files_verified=options.verify_files,
     )
     return Checked(
         target=target,
         bound=bound,
         expect=expect,
-        certain=certain(expect) and settled(expect, findings),
+        # Files are verified by tether, never by the runtime: a hook installed with
+        # --verify-files hands every change of the environment to `tether site-refresh`.
+        certain=certain(expect) and settled(expect, findings) and not options.verify_files,
         installed=installed,
         report=report,
         stamps=env_stamps + bound_stamps,
@@ -214,6 +227,35 @@ def _read_and_judge(
         frozen=options.frozen,
     )
     return bound, expect, installed, judge(expect, installed), bound_stamps
+
+
+def _with_files(
+    target: Target, installed: Installed, records: tuple[Record, ...], repair: str
+) -> tuple[tuple[Record, ...], str]:
+    """*records* and *repair* with what :func:`tether.integrity.verify.verify_dists` finds
+    in the installed files: one record per file, its status one of
+    :data:`tether.integrity.verify.FILE_STATUSES`, its detail the file's path relative to
+    its site directory and what differs; the repair then also reinstalls the
+    distributions with modified or missing files."""
+    from tether.integrity.render import repair_files
+    from tether.integrity.verify import verify_dists
+    from tether.report import Record
+
+    verified = verify_dists(installed.dists, target)
+    files = tuple(
+        Record(
+            name=f.name,
+            status=f.status,
+            installed=f.version or None,
+            expected=None,
+            sites=(f.site,),
+            detail=f"{os.path.relpath(f.path, f.site)}: {f.detail}",
+        )
+        for f in verified.findings
+    )
+    has_pip = any(d.name == "pip" for d in installed.dists)
+    fixes = repair_files(verified.findings, target.executable, has_pip=has_pip)
+    return records + files, " && ".join(r for r in (repair if records else "", fixes) if r)
 
 
 def _finding(record: Record) -> tuple[str, str, str | None, str | None, tuple[str, ...], str]:

@@ -189,6 +189,8 @@ COMMANDS: tuple[str, ...] = (
     "tether.commands.derive",
     "tether.commands.files",
     "tether.commands.inspect",
+    "tether.commands.verify",
+    "tether.commands.purge",
 )
 
 
@@ -252,7 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_bound_options(validate)
     validate.add_argument(
         "--format",
-        choices=("text", "json", "csv"),
+        choices=("text", "json", "csv", "cyclonedx"),
         default="text",
         help="output format (default: %(default)s)",
     )
@@ -267,6 +269,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-cache",
         action="store_true",
         help="recompute even if nothing changed since the last identical run",
+    )
+    validate.add_argument(
+        "--verify-files",
+        action="store_true",
+        help="also check every installed file against its distribution's RECORD, as tether verify "
+        "does (never answered from the caches)",
     )
     validate.set_defaults(func=_cmd_validate)
 
@@ -318,6 +326,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="install into an interpreter that is not a virtual or conda environment (every "
         "program on it is then checked)",
+    )
+    install.add_argument(
+        "--verify-files",
+        action="store_true",
+        help="also check the installed files against their RECORDs (as tether verify does) now, and "
+        "again at the first start after each change of the environment (an install, an upgrade, a "
+        "removal)",
     )
     install.set_defaults(func=_cmd_site_install)
 
@@ -386,6 +401,7 @@ def _check_options(args: argparse.Namespace) -> CheckOptions:
         timeout=args.timeout,
         frozen=args.frozen,
         config_stamps=config.stamps,
+        verify_files=getattr(args, "verify_files", False),
     )
 
 
@@ -540,11 +556,15 @@ def _may_be_verbose(argv: Sequence[str]) -> bool:
 
 def _cacheable(argv: Sequence[str]) -> bool:
     """Whether a ``validate`` command line may be answered from the caches and stored in
-    them (a report written to a file is not: they hold stdout)."""
+    them (a report written to a file is not: they hold stdout; nor a run that hashes every
+    installed file: the caches stamp no file inside a package; nor a CycloneDX document,
+    which needs the whole inventory and has a serial number of its own)."""
     from tether import _cache
 
-    return _cache.enabled(argv) and not any(
-        a.startswith("--output") or (a[:1] == "-" and a[1:2] != "-" and "o" in a) for a in argv
+    return (
+        _cache.enabled(argv)
+        and not {"--verify-files", "cyclonedx", "--format=cyclonedx"} & set(argv)
+        and not any(a.startswith("--output") or (a[:1] == "-" and a[1:2] != "-" and "o" in a) for a in argv)
     )
 
 

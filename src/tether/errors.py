@@ -8,6 +8,7 @@ __all__ = [
     "ConfigError",
     "DocumentError",
     "HookError",
+    "PurgeError",
     "RecordError",
     "TargetError",
     "TetherError",
@@ -132,3 +133,8 @@ class AuditError(TetherError, ValueError):
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}"
+
+
+class PurgeError(TetherError):
+    """``tether purge`` refused to remove, or could not remove, what it planned to (the
+    message says why, and that the environment was left as it was)."""

@@ -73,7 +73,7 @@ def read_record(dist_path: str, site: str) -> tuple[OwnedFile, ...]:
     owned = []
     base = os.path.abspath(site)
     try:
-        for number, (path, hash_, size) in enumerate(parse_record_file(text.splitlines()), 1):
+        for number, (path, hash_, size) in enumerate(parse_record_file(text.splitlines(keepends=True)), 1):
             try:
                 entry = RecordEntry.from_elements(path, hash_, size)
             except InvalidRecordEntry as e:

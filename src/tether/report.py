@@ -20,10 +20,12 @@ if TYPE_CHECKING:
     from tether.runtime.compare import Finding
 
     Status = Literal[
-        "missing", "mismatch", "unexpected", "duplicate", "shadowed", "invalid", "leftover", "stale-lock"
-    ]
+        "missing", "mismatch", "unexpected", "duplicate", "shadowed", "invalid", "leftover", "stale-lock",
+        # validate --verify-files (tether.integrity.verify.FILE_STATUSES)
+        "modified-file", "missing-file", "unrecorded-file", "outside-file", "unverifiable",
+    ]  # fmt: skip
 
-__all__ = ["STATUSES", "Record", "Report", "record_from_finding"]
+__all__ = ["FILE_STATUSES", "STATUSES", "Record", "Report", "record_from_finding"]
 
 #: Every record status, in the order reports list them (the runtime's own list).
 STATUSES: tuple[Status, ...] = (
@@ -35,6 +37,15 @@ STATUSES: tuple[Status, ...] = (
     "invalid",
     "leftover",
     "stale-lock",
+)
+#: The statuses ``--verify-files`` adds (:data:`tether.integrity.verify.FILE_STATUSES`,
+#: held equal by a test; not imported from there: this module is on the fast path).
+FILE_STATUSES: tuple[Status, ...] = (
+    "modified-file",
+    "missing-file",
+    "unrecorded-file",
+    "outside-file",
+    "unverifiable",
 )
 
 
@@ -110,7 +121,7 @@ class Report(_Frozen):
 
     _fields = (
         "bound", "bound_format", "python", "installed", "records", "repair", "inventory",
-        "prefix", "python_version", "bound_files",
+        "prefix", "python_version", "bound_files", "files_verified",
     )  # fmt: skip
     __slots__ = _fields
     #: The bound, as the user named it.
@@ -131,6 +142,9 @@ class Report(_Frozen):
     python_version: str
     #: Every local file the bound was read from.
     bound_files: tuple[str, ...]
+    #: Whether every installed file was checked against its RECORD (``--verify-files``):
+    #: the records may then have the statuses of :data:`FILE_STATUSES`.
+    files_verified: bool
 
     def __init__(
         self,
@@ -145,6 +159,7 @@ class Report(_Frozen):
         prefix: str = "",
         python_version: str = "",
         bound_files: tuple[str, ...] = (),
+        files_verified: bool = False,
     ) -> None:
         self._init(
             bound=bound,
@@ -157,6 +172,7 @@ class Report(_Frozen):
             prefix=prefix,
             python_version=python_version,
             bound_files=bound_files,
+            files_verified=files_verified,
         )
 
     @property

@@ -13,8 +13,11 @@ if TYPE_CHECKING:
 __all__ = ["add_where_options", "emit", "load"]
 
 
-def add_where_options(parser: argparse.ArgumentParser, *, formats: bool = True) -> None:
-    """``--root``/``--python`` (which environments), and ``--format``/``--output``."""
+def add_where_options(
+    parser: argparse.ArgumentParser, *, formats: bool = True, more_formats: tuple[str, ...] = ()
+) -> None:
+    """``--root``/``--python`` (which environments), and ``--format``/``--output``
+    (*more_formats*: those this command has beyond text, json and csv)."""
     where = parser.add_argument_group("where").add_mutually_exclusive_group()
     where.add_argument(
         "--root",
@@ -35,7 +38,7 @@ def add_where_options(parser: argparse.ArgumentParser, *, formats: bool = True) 
         # tether.formats.inventory.FORMATS, not imported here: building the parser stays light.
         parser.add_argument(
             "--format",
-            choices=("text", "json", "csv"),
+            choices=("text", "json", "csv", *more_formats),
             default="text",
             help="output format (default: %(default)s)",
         )

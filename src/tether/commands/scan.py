@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         ],
         exit_codes="exit codes: 0 listed, 2 usage or input error",
     )
-    add_where_options(parser)
+    add_where_options(parser, more_formats=("cyclonedx",))
     parser.set_defaults(func=run)
 
 

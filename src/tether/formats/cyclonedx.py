@@ -27,10 +27,15 @@ class Component:
 
     name: str
     version: str
-    #: Its package URL (``pkg:pypi/name@version``); also its ``bom-ref``.
+    #: Its package URL (``pkg:pypi/name@version``); also its ``bom-ref`` unless one is given.
     purl: str
     #: ``(algorithm, hex digest)`` pairs, algorithm as CycloneDX names it (``SHA-256``).
     hashes: tuple[tuple[str, str], ...] = ()
+    #: Its ``bom-ref`` when the purl is not unique in the document (the same release
+    #: installed in several environments, as ``scan`` lists them); ``""``: the purl.
+    bom_ref: str = ""
+    #: ``(name, value)`` pairs (CycloneDX properties: ``tether:environment``, ...).
+    properties: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -74,7 +79,7 @@ def render(components: Sequence[Component], vulnerabilities: Sequence[Vulnerabil
     """The CycloneDX 1.6 JSON document of *components* and *vulnerabilities*, with a newline."""
     from decimal import Decimal
 
-    from cyclonedx.model import HashAlgorithm, HashType, XsUri
+    from cyclonedx.model import HashAlgorithm, HashType, Property, XsUri
     from cyclonedx.model.bom import Bom
     from cyclonedx.model.component import Component as CdxComponent
     from cyclonedx.model.impact_analysis import ImpactAnalysisAffectedStatus
@@ -103,9 +108,10 @@ def render(components: Sequence[Component], vulnerabilities: Sequence[Vulnerabil
             CdxComponent(
                 name=c.name,
                 version=c.version,
-                bom_ref=c.purl,
+                bom_ref=c.bom_ref or c.purl,
                 purl=PackageURL.from_string(c.purl),
                 hashes=[HashType(alg=HashAlgorithm(alg), content=digest) for alg, digest in c.hashes],
+                properties=[Property(name=name, value=value) for name, value in c.properties],
             )
         )
     for v in vulnerabilities:

@@ -134,7 +134,12 @@ def _describe(env: Environment) -> str:
 
 def render_scan(inventory: Inventory, fmt: str) -> str:
     """Every environment and its distributions. CSV columns: ``environment, kind,
-    python_version, name, version, installer, site, path, problem``."""
+    python_version, name, version, installer, site, path, problem``. CycloneDX: see
+    :func:`tether.formats.bom.render_inventory`."""
+    if fmt == "cyclonedx":
+        from tether.formats.bom import render_inventory
+
+        return render_inventory(inventory)
     if fmt == "json":
         return _json(inventory, environments=[_environment(e) for e in inventory.environments])
     if fmt == "csv":

@@ -6,10 +6,12 @@ An object: ``valid`` (bool); ``records``, each ``{"name", "status", "installed",
 and ``sites`` a list of paths (a ``stale-lock`` record, at most one, is named after the
 lock file, ``uv.lock``, with ``installed`` and ``expected`` ``null``, no sites, and its
 ``detail`` naming the project file and what differs); ``summary`` (the count of
-records by status, every status present); ``repair`` (the command that repairs the
-environment, or ``null``); ``bound`` (as named), ``bound_format`` and ``bound_files``
-(every local file read); ``python`` (the interpreter) and ``interpreter``
-(``{"executable", "prefix", "version"}``);
+records by status, every status present, and with ``--verify-files`` every status of
+:data:`tether.report.FILE_STATUSES` too: one record per file, ``detail`` its path
+relative to its site directory and what differs); ``repair`` (the command that repairs
+the environment, or ``null``); ``bound`` (as named), ``bound_format`` and
+``bound_files`` (every local file read); ``python`` (the interpreter) and
+``interpreter`` (``{"executable", "prefix", "version"}``);
 ``tether_version``; ``schema`` (an integer, raised only if a key ever changes meaning).
 New keys may be added; none is removed or changes meaning within a schema.
 """
@@ -19,7 +21,7 @@ from __future__ import annotations
 import json
 
 from tether import __version__
-from tether.report import STATUSES
+from tether.report import FILE_STATUSES, STATUSES
 
 #: The contract's version: raised only if a key ever changes meaning.
 SCHEMA = 1
@@ -54,7 +56,10 @@ class JsonFormatter:
                 }
                 for r in report.records
             ],
-            "summary": {status: sum(r.status == status for r in report.records) for status in STATUSES},
+            "summary": {
+                status: sum(r.status == status for r in report.records)
+                for status in (*STATUSES, *(FILE_STATUSES if report.files_verified else ()))
+            },
             "repair": report.repair or None if not report.valid else None,
             "bound_files": list(report.bound_files),
             "interpreter": {

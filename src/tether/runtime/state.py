@@ -31,6 +31,8 @@ if TYPE_CHECKING:
         timeout: float
         #: Not checking that the lock matches its project file (absent before tether knew).
         frozen: bool
+        #: Also verify the installed files (absent from an older tether's state).
+        verify_files: bool
 
     class State(TypedDict):
         """The whole state."""

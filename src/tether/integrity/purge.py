@@ -1,0 +1,234 @@
+"""Remove installed distributions, exactly the files their ``RECORD`` lists, all or nothing.
+
+:func:`plan` decides what would go: for each distribution, the files its RECORD lists
+(scripts in the prefix's ``bin`` included), the byte code Python compiled from its
+``.py`` files (``__pycache__/NAME.*.pyc``, as ``pip uninstall`` removes it), and its
+``.dist-info`` directory. Whatever else is in its package directories (a file the user
+dropped there) stays, and so do those directories then; directories emptied by the
+removal are removed. It refuses, naming the row, a RECORD that is missing or malformed,
+or that names a path outside the environment (its prefix and, for the user site, the
+user base; ``../../../bin/pip`` in a venv is inside): nothing is removed then. A row
+naming a directory is never removed recursively: such a directory goes only if the
+removal leaves it empty. A symbolic link is removed as a link; what it points to stays.
+
+``pip`` and ``tether`` are left out unless named exactly (``--pattern pip``): removing
+the installer is how fetter's ``purge-invalid`` broke environments. A distribution
+installed in a site directory outside the environment (the base installation's, seen by
+a venv with ``include-system-site-packages``) is left out, and said so.
+
+:func:`execute` moves every file into a staging directory inside the site directory
+(``.tether-purge-*``, on the same file system, with a ``MANIFEST`` of where each file
+came from, written before the first move), and deletes the staging directory only when
+every move succeeded; on any failure every file is moved back and nothing is removed.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from tether.errors import PurgeError, RecordError
+from tether.integrity.verify import within
+from tether.records import read_record
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from tether.runtime.scan import Dist
+    from tether.target import Target
+
+__all__ = ["PROTECTED", "Plan", "Removal", "Skipped", "execute", "plan", "purge_roots"]
+
+#: Never removed unless named exactly.
+PROTECTED = frozenset({"pip", "tether"})
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Removal:
+    """One distribution to remove, and every path that goes with it."""
+
+    name: str
+    version: str
+    site: str
+    #: Its ``.dist-info`` directory (removed last, with whatever it holds).
+    metadata: str
+    #: The files to remove (recorded files that exist, and their byte code), in RECORD order.
+    files: tuple[str, ...]
+    #: Why it was chosen: ``unexpected``, or the pattern it matched.
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Skipped:
+    """A distribution chosen and left in place, and why."""
+
+    name: str
+    version: str
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Plan:
+    """What :func:`execute` removes."""
+
+    removals: tuple[Removal, ...]
+    skipped: tuple[Skipped, ...]
+    #: The environment's prefix, for showing paths.
+    prefix: str
+
+
+def purge_roots(target: Target) -> tuple[str, ...]:
+    """What purge may remove from (real paths): the prefix, and the user base when the
+    user site is one of the target's site directories."""
+    roots = [target.prefix]
+    if target.user_site is not None and target.user_site in target.sites:
+        roots.append(os.path.dirname(os.path.dirname(os.path.dirname(target.user_site))))
+    return tuple(os.path.realpath(r) for r in roots)
+
+
+def plan(target: Target, chosen: Mapping[Dist, str], *, named: Iterable[str] = ()) -> Plan:
+    """What removing *chosen* (each distribution with the reason it was chosen) takes.
+
+    :param named: names given exactly; only these may remove :data:`PROTECTED` packages.
+    :raises PurgeError: when a chosen distribution's RECORD cannot be read or names a path
+        outside the environment.
+    """
+    roots = purge_roots(target)
+    exact = set(named)
+    removals: list[Removal] = []
+    skipped: list[Skipped] = []
+    for dist, reason in chosen.items():
+        why = _skip_reason(dist, roots, exact)
+        if why is not None:
+            skipped.append(Skipped(name=dist.name, version=dist.version, path=dist.path, reason=why))
+            continue
+        removals.append(_removal(dist, reason, roots))
+    return Plan(removals=tuple(removals), skipped=tuple(skipped), prefix=target.prefix)
+
+
+def _skip_reason(dist: Dist, roots: tuple[str, ...], exact: set[str]) -> str | None:
+    if dist.name in PROTECTED and dist.name not in exact:
+        return f"{dist.name} is only removed when named exactly (--pattern {dist.name})"
+    if not within(os.path.join(os.path.abspath(dist.site), "x"), roots):
+        return f"installed in {dist.site}, outside the environment"
+    return None
+
+
+def _removal(dist: Dist, reason: str, roots: tuple[str, ...]) -> Removal:
+    if not (dist.path.endswith(".dist-info") and os.path.isdir(dist.path)):
+        msg = f"{dist.path}: a legacy .egg-info has no RECORD, so its files are unknown; nothing removed"
+        raise PurgeError(msg)
+    try:
+        owned = read_record(dist.path, dist.site)
+    except RecordError as e:
+        msg = f"{e}; nothing removed"
+        raise PurgeError(msg) from e
+    metadata = os.path.abspath(dist.path)
+    files: dict[str, None] = {}
+    real_dirs: dict[str, str] = {}
+    record = os.path.join(dist.path, "RECORD")
+    for item in owned:
+        if "\0" in item.path:
+            msg = f"{record}: the row {item.recorded!r} has a NUL byte; nothing removed"
+            raise PurgeError(msg)
+        if not within(item.path, roots, real_dirs):
+            msg = (
+                f"{record}: the row {item.recorded!r} names {item.path}, outside "
+                f"the environment ({', '.join(roots)}); nothing removed"
+            )
+            raise PurgeError(msg)
+        if item.path == metadata or item.path.startswith(metadata + os.sep):
+            continue  # moved with the .dist-info directory, whole
+        if os.path.islink(item.path) or os.path.isfile(item.path):
+            files[item.path] = None
+        if item.path.endswith(".py"):
+            folder, stem = os.path.split(item.path)
+            pattern = os.path.join(glob.escape(folder), "__pycache__", glob.escape(stem[:-3]) + ".*.pyc")
+            files.update(dict.fromkeys(sorted(glob.glob(pattern))))
+    return Removal(
+        name=dist.name,
+        version=dist.version,
+        site=dist.site,
+        metadata=metadata,
+        files=tuple(files),
+        reason=reason,
+    )
+
+
+def execute(chosen: Plan) -> None:
+    """Remove everything *chosen* lists: every path is first moved into a staging
+    directory; only when all moved is the staging directory deleted.
+
+    :raises PurgeError: when a move fails (everything moved is moved back first).
+    """
+    per_site: dict[str, list[str]] = {}
+    seen: set[str] = set()
+    for removal in chosen.removals:
+        # Two copies of one distribution may record the same script: moved once.
+        paths = [p for p in (*removal.files, removal.metadata) if p not in seen]
+        seen.update(paths)
+        per_site.setdefault(removal.site, []).extend(paths)
+    moves: list[tuple[str, str]] = []
+    stages: list[str] = []
+    try:
+        for site, paths in per_site.items():
+            stage = tempfile.mkdtemp(prefix=".tether-purge-", dir=site)
+            stages.append(stage)
+            _write_manifest(stage, paths)
+            for i, path in enumerate(paths):
+                staged = os.path.join(stage, str(i))
+                os.rename(path, staged)
+                moves.append((path, staged))
+    except OSError as e:
+        failed = _restore(moves)
+        for stage in stages:
+            shutil.rmtree(stage, ignore_errors=True)
+        msg = f"cannot move {e.filename} aside ({e.strerror or e}); " + (
+            "nothing removed" if not failed else f"and could not move back: {', '.join(failed)}"
+        )
+        raise PurgeError(msg) from e
+    for stage in stages:
+        shutil.rmtree(stage, ignore_errors=True)
+    _remove_empty_dirs(chosen)
+
+
+def _write_manifest(stage: str, paths: list[str]) -> None:
+    """Where each staged file came from, in move order: a run killed half-way leaves
+    what is needed to put them back (``MANIFEST``: a JSON list, path *i* staged as *i*)."""
+    with open(os.path.join(stage, "MANIFEST"), "w", encoding="utf-8", errors="surrogateescape") as f:
+        json.dump(paths, f)
+
+
+def _restore(moves: list[tuple[str, str]]) -> list[str]:
+    """Move *moves* back, last first; the paths that could not be."""
+    failed = []
+    for path, staged in reversed(moves):
+        try:
+            os.rename(staged, path)
+        except OSError:
+            failed.append(path)
+    return failed
+
+
+def _remove_empty_dirs(chosen: Plan) -> None:
+    """Remove the directories the removal left empty, deepest first, never a site
+    directory nor anything above it."""
+    folders: set[str] = set()
+    for removal in chosen.removals:
+        site = os.path.abspath(removal.site)
+        for path in removal.files:
+            parent = os.path.dirname(path)
+            while parent.startswith(site + os.sep):
+                folders.add(parent)
+                parent = os.path.dirname(parent)
+    for folder in sorted(folders, key=len, reverse=True):
+        try:
+            os.rmdir(folder)
+        except OSError:
+            continue  # not empty: something not recorded is in it

@@ -1,0 +1,235 @@
+"""tether purge: exactly a distribution's RECORD, all or nothing, never pip unasked."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import MakeDistVenv, run, site_packages, tether
+from tests.integrity.helpers import Install, target_of
+from tether.errors import PurgeError
+from tether.installed import scan
+from tether.integrity.purge import execute, plan
+
+
+def listing(root: Path) -> dict[str, str]:
+    """Every entry under *root*: a file's sha256, a link's target, or "dir"."""
+    found = {}
+    for folder, dirs, files in os.walk(root):
+        for name in dirs + files:
+            path = Path(folder, name)
+            rel = str(path.relative_to(root))
+            if path.is_symlink():
+                found[rel] = "-> " + os.readlink(path)
+            elif path.is_dir():
+                found[rel] = "dir"
+            else:
+                found[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
+
+
+@pytest.mark.flows
+def test_acceptance_purge_invalid_dry_run_then_yes(tmp_path: Path) -> None:
+    venv = tmp_path / "venv"
+    run(sys.executable, "-m", "venv", venv)
+    py = venv / "bin/python"
+    run(py, "-m", "pip", "install", "-q", "idna", "six", "certifi")
+    idna = run(py, "-c", "import importlib.metadata as m; print(m.version('idna'))").stdout.strip()
+    lock = tmp_path / "requirements.txt"
+    lock.write_text(f"idna=={idna}\n")
+    before = listing(venv)
+
+    dry = tether("purge", "-p", venv, "--lock", lock, "--invalid")
+    assert dry.returncode == 1, dry.stderr
+    assert [line.split()[:3] for line in dry.stdout.splitlines()[:2]] == [
+        ["would", "remove", "certifi"],
+        ["would", "remove", "six"],
+    ]
+    assert listing(venv) == before
+
+    done = tether("purge", "-p", venv, "--lock", lock, "--invalid", "--yes", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    removed = json.loads(done.stdout)["removed"]
+    assert sorted(r["name"] for r in removed) == ["certifi", "six"]
+    assert tether("validate", "-p", venv, "--lock", lock).returncode == 0
+    run(py, "-m", "pip", "--version")
+    assert "idna" in run(venv / "bin/pip", "list").stdout
+
+    # Nothing outside the removed packages' RECORD (and their byte code, their
+    # .dist-info, the directories left empty) changed.
+    after = listing(venv)
+    gone = set(before) - set(after)
+    assert set(after) - set(before) == set()
+    assert all(after[p] == before[p] for p in after)
+    paths = {str(Path(p).relative_to(venv)) for r in removed for p in r["files"]}
+    metadata = {str(Path(r["files"][-1]).relative_to(venv)) for r in removed}
+    assert paths <= gone
+    for path in gone - paths:
+        inside_metadata = any(path.startswith(m + "/") for m in metadata)
+        emptied_dir = before[path] == "dir" and any(p.startswith(path + "/") for p in paths)
+        assert inside_metadata or emptied_dir, path
+
+
+def test_pip_and_tether_only_when_named_exactly(dist_venv: MakeDistVenv, install: Install) -> None:
+    venv = dist_venv({})
+    site = site_packages(venv)
+    install(site, "pip", {"pip/__init__.py": b""}, version="25.1")
+    install(site, "tether", {"tether/__init__.py": b""}, version="0.1.0")
+    install(site, "pipx-helper", {"pipx_helper/__init__.py": b""})
+    proc = tether("purge", "-p", venv, "--pattern", "p*", "--pattern", "t*")
+    assert proc.returncode == 1
+    assert proc.stdout.splitlines() == [
+        "would remove pipx-helper 1.0 (matches p*): 1 file and "
+        + str((site / "pipx-helper-1.0.dist-info").relative_to(venv)),
+        "kept pip 25.1: pip is only removed when named exactly (--pattern pip)",
+        "kept tether 0.1.0: tether is only removed when named exactly (--pattern tether)",
+        f"dry run: nothing was removed from {venv}/bin/python; --yes removes the above",
+    ]
+    assert tether("purge", "-p", venv, "--pattern", "PIP", "--yes").returncode == 0
+    assert not (site / "pip").exists()
+    assert (site / "tether").exists()
+
+
+def test_neither_invalid_nor_pattern_is_a_usage_error(dist_venv: MakeDistVenv) -> None:
+    proc = tether("purge", "-p", dist_venv({}))
+    assert proc.returncode == 2
+    assert "say what to remove: --invalid, --pattern GLOB, or both" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        pytest.param("../" * 40 + "etc/passwd,,", id="escape"),
+        pytest.param("/etc/passwd,,", id="absolute"),
+        pytest.param("../../../../outside.txt,,", id="beside-the-prefix"),
+    ],
+)
+def test_a_record_naming_a_path_outside_is_refused_whole(
+    dist_venv: MakeDistVenv, install: Install, tmp_path: Path, row: str
+) -> None:
+    venv = dist_venv({})
+    site = site_packages(venv)
+    (tmp_path / "outside.txt").write_text("mine")
+    install(site, "good", {"good/__init__.py": b""})
+    install(site, "evil", {"evil/__init__.py": b""}, extra_rows=(row,))
+    before = listing(tmp_path)
+    proc = tether("purge", "-p", venv, "--pattern", "*", "--yes")
+    assert proc.returncode == 2
+    assert "evil-1.0.dist-info/RECORD: the row" in proc.stderr
+    assert "outside the environment" in proc.stderr
+    assert proc.stderr.rstrip().endswith("nothing removed")
+    assert listing(tmp_path) == before
+
+
+def test_a_link_to_a_directory_outside_is_refused(
+    dist_venv: MakeDistVenv, install: Install, tmp_path: Path
+) -> None:
+    venv = dist_venv({})
+    site = site_packages(venv)
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("mine")
+    install(site, "evil", {"evil/__init__.py": b""}, extra_rows=("evil/linked/keep.txt,,",))
+    (site / "evil/linked").symlink_to(outside)
+    with pytest.raises(PurgeError, match="outside the environment"):
+        plan(target_of(venv), dict.fromkeys(scan([str(site)]).dists, "test"))
+    assert (outside / "keep.txt").read_text() == "mine"
+
+
+def test_a_recorded_link_goes_as_a_link(dist_venv: MakeDistVenv, install: Install, tmp_path: Path) -> None:
+    venv = dist_venv({})
+    site = site_packages(venv)
+    target_file = tmp_path / "target.txt"
+    target_file.write_text("mine")
+    install(site, "linky", {"linky/__init__.py": b""}, extra_rows=("linky/link.txt,,",))
+    (site / "linky/link.txt").symlink_to(target_file)
+    assert tether("purge", "-p", venv, "--pattern", "linky", "--yes").returncode == 0
+    assert not (site / "linky").exists()
+    assert target_file.read_text() == "mine"
+
+
+def test_a_record_naming_a_directory_never_removes_it_whole(
+    dist_venv: MakeDistVenv, install: Install
+) -> None:
+    venv = dist_venv({})
+    site = site_packages(venv)
+    install(site, "shared", {"shared/__init__.py": b""}, extra_rows=("shared/,,", ".,,", "../,,"))
+    (site / "shared/users_file.txt").write_text("mine")
+    install(site, "other", {"other/__init__.py": b""})
+    assert tether("purge", "-p", venv, "--pattern", "shared", "--yes").returncode == 0
+    assert sorted(p.name for p in (site / "shared").iterdir()) == ["users_file.txt"]
+    assert (site / "other/__init__.py").exists()
+    assert not (site / "shared-1.0.dist-info").exists()
+
+
+def test_a_missing_record_is_refused(dist_venv: MakeDistVenv, install: Install) -> None:
+    venv = dist_venv({})
+    site = site_packages(venv)
+    info = install(site, "norecord", {"norecord/__init__.py": b""})
+    (info / "RECORD").unlink()
+    proc = tether("purge", "-p", venv, "--pattern", "norecord", "--yes")
+    assert proc.returncode == 2
+    assert proc.stderr == (
+        f"tether: error: {info}/RECORD: cannot read the RECORD (No such file or directory); nothing removed\n"
+    )
+    assert (site / "norecord/__init__.py").exists()
+
+
+def test_byte_code_and_emptied_directories_go(dist_venv: MakeDistVenv, install: Install) -> None:
+    venv = dist_venv({})
+    site = site_packages(venv)
+    install(site, "deep", {"deep/a/b/__init__.py": b"", "deep/__init__.py": b""})
+    (site / "deep/a/b/__pycache__").mkdir()
+    (site / "deep/a/b/__pycache__/__init__.cpython-311.pyc").write_bytes(b"x")
+    assert tether("purge", "-p", venv, "--pattern", "deep", "--yes").returncode == 0
+    assert sorted(os.listdir(site)) == sorted(e for e in os.listdir(site) if not e.startswith("deep"))
+    assert not (site / "deep").exists()
+    assert [e for e in os.listdir(site) if e.startswith(".tether-purge")] == []
+
+
+def test_a_failed_move_puts_everything_back(dist_venv: MakeDistVenv, install: Install) -> None:
+    venv = dist_venv({})
+    site = site_packages(venv)
+    install(site, "first", {"first/__init__.py": b"1", "first/x.py": b"x"})
+    install(site, "second", {"second/__init__.py": b"2", "second/y.py": b"y"})
+    before = listing(venv)
+    planned = plan(target_of(venv), dict.fromkeys(scan([str(site)]).dists, "test"))
+    # The plan's last file vanishes before it is acted on: that move fails.
+    last = planned.removals[-1].files[-1]
+    os.rename(last, last + ".aside")
+    with pytest.raises(
+        PurgeError, match=r"cannot move .*y\.py aside \(No such file or directory\); nothing removed"
+    ):
+        execute(planned)
+    os.rename(last + ".aside", last)
+    assert listing(venv) == before
+
+
+def test_a_package_of_the_base_installation_is_kept(tmp_path: Path, install: Install) -> None:
+    # A venv that sees the base installation's site-packages (where pytest is installed,
+    # since it runs this test): what is there is not the venv's to remove. A dry run only.
+    venv = tmp_path / "venv"
+    run(sys.executable, "-m", "venv", "--without-pip", "--system-site-packages", venv)
+    install(site_packages(venv), "pytest-local", {"pytest_local/__init__.py": b""})
+    proc = tether("purge", "-p", venv, "--pattern", "pytest*", "--format", "json")
+    assert proc.returncode == 1, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["dry_run"] is True
+    assert [r["name"] for r in report["removed"]] == ["pytest-local"]
+    kept = {s["name"]: s["reason"] for s in report["skipped"]}
+    assert kept["pytest"].endswith("outside the environment")
+
+
+def test_a_row_with_a_nul_byte_is_refused(dist_venv: MakeDistVenv, install: Install) -> None:
+    venv = dist_venv({})
+    site = site_packages(venv)
+    install(site, "demo", {"demo/__init__.py": b""}, extra_rows=('"de\x00mo/x.py",,',))
+    proc = tether("purge", "-p", venv, "--pattern", "demo", "--yes")
+    assert proc.returncode == 2
+    assert proc.stderr.endswith("RECORD: the row 'de\\x00mo/x.py' has a NUL byte; nothing removed\n")
+    assert (site / "demo/__init__.py").exists()
