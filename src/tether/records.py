@@ -15,6 +15,7 @@ Only ``.dist-info`` directories have a RECORD; a legacy ``.egg-info`` has an
 
 from __future__ import annotations
 
+import csv
 import os
 from dataclasses import dataclass
 
@@ -72,8 +73,15 @@ def read_record(dist_path: str, site: str) -> tuple[OwnedFile, ...]:
         raise RecordError(msg) from e
     owned = []
     base = os.path.abspath(site)
+    # Python < 3.11's csv refuses a NUL byte anywhere; 3.11+ reads it as any character. A
+    # NUL is stood in for by a character the text does not hold, so that every Python
+    # reads the same rows (and the row with the NUL is refused by whoever uses it).
+    nul = next(chr(c) for c in range(0xF8FF, 0xE000, -1) if chr(c) not in text) if "\x00" in text else ""
+    if nul:
+        text = text.replace("\x00", nul)
     try:
-        for number, (path, hash_, size) in enumerate(parse_record_file(text.splitlines(keepends=True)), 1):
+        for number, row in enumerate(parse_record_file(text.splitlines(keepends=True)), 1):
+            path, hash_, size = (field.replace(nul, "\x00") for field in row) if nul else row
             try:
                 entry = RecordEntry.from_elements(path, hash_, size)
             except InvalidRecordEntry as e:
@@ -83,5 +91,8 @@ def read_record(dist_path: str, site: str) -> tuple[OwnedFile, ...]:
             owned.append(OwnedFile(path, os.path.normpath(os.path.join(base, path)), digest, entry.size))
     except InvalidRecordEntry as e:  # a row without three fields, raised by the parser
         msg = f"{record}: {str(e).replace('Row Index ', 'row index ')}"
+        raise RecordError(msg) from e
+    except csv.Error as e:
+        msg = f"{record}: not a CSV file the csv module reads ({e})"
         raise RecordError(msg) from e
     return tuple(owned)
