@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from tether._fast import Display
     from tether.check import CheckOptions
+    from tether.sources.interface import Selection
 
 __all__ = [
     "COMMANDS",
@@ -29,6 +30,7 @@ __all__ = [
     "add_target_options",
     "build_parser",
     "main",
+    "selection_of",
     "write_atomically",
 ]
 
@@ -371,16 +373,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _check_options(args: argparse.Namespace) -> CheckOptions:
-    """The options of *args*, what they leave unset taken from the configuration (which
-    also fills in ``args.on_drift`` and ``args.exempt`` for ``site-install``)."""
-    from tether.check import CheckOptions
-    from tether.config import apply, load_config
+def selection_of(args: argparse.Namespace) -> Selection:
+    """What of the bound :func:`add_bound_options` selected (extras, groups, the pixi
+    environment, the uv workspace members)."""
     from tether.sources.interface import Selection
 
-    config = load_config()
-    apply(config, args)
-    selection = Selection(
+    return Selection(
         extras=tuple(args.extra),
         all_extras=args.all_extras,
         groups=tuple(args.group),
@@ -390,6 +388,17 @@ def _check_options(args: argparse.Namespace) -> CheckOptions:
         environment=args.environment,
         all_packages=args.all_packages,
     )
+
+
+def _check_options(args: argparse.Namespace) -> CheckOptions:
+    """The options of *args*, what they leave unset taken from the configuration (which
+    also fills in ``args.on_drift`` and ``args.exempt`` for ``site-install``)."""
+    from tether.check import CheckOptions
+    from tether.config import apply, load_config
+
+    config = load_config()
+    apply(config, args)
+    selection = selection_of(args)
     return CheckOptions(
         python=args.python,
         lock=args.lock,

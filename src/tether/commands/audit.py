@@ -138,7 +138,7 @@ def register(sub: Any) -> None:
 
 def _inputs(args: argparse.Namespace) -> Inputs:
     from tether.audit.inputs import from_environment, from_lock, from_specs, narrow
-    from tether.sources.interface import Selection
+    from tether.cli import selection_of
 
     if args.package:
         if args.lock is not None or args.python is not None:
@@ -148,17 +148,7 @@ def _inputs(args: argparse.Namespace) -> Inputs:
         except ValueError as e:
             args.parser.error(str(e))
     elif args.lock is not None:
-        selection = Selection(
-            extras=tuple(args.extra),
-            all_extras=args.all_extras,
-            groups=tuple(args.group),
-            only_groups=tuple(args.only_group),
-            without_groups=tuple(args.without_group),
-            no_default_groups=args.no_default_groups,
-            environment=args.environment,
-            all_packages=args.all_packages,
-        )
-        inputs = from_lock(args.lock, args.python, selection, timeout=args.timeout)
+        inputs = from_lock(args.lock, args.python, selection_of(args), timeout=args.timeout)
     else:
         inputs = from_environment(args.python)
     return narrow(inputs, args.pattern)
