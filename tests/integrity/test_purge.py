@@ -234,3 +234,28 @@ def test_a_row_with_a_nul_byte_is_refused(dist_venv: MakeDistVenv, install: Inst
     assert proc.returncode == 2
     assert proc.stderr.endswith("RECORD: the row 'de\\x00mo/x.py' has a NUL byte; nothing removed\n")
     assert (site / "demo/__init__.py").exists()
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        pytest.param("../../../bin/python,,", id="interpreter"),
+        pytest.param("../../../bin/python3,,", id="interpreter-alias"),
+        pytest.param("../../../pyvenv.cfg,,", id="pyvenv-cfg"),
+    ],
+)
+def test_a_record_naming_the_environment_itself_is_refused_whole(
+    dist_venv: MakeDistVenv, install: Install, row: str
+) -> None:
+    # Inside the prefix, so not "outside the environment": but removing the interpreter or
+    # pyvenv.cfg is removing the environment, which no distribution installed.
+    venv = dist_venv({})
+    site = site_packages(venv)
+    install(site, "evil", {"evil/__init__.py": b""}, extra_rows=(row,))
+    before = listing(venv)
+    proc = tether("purge", "-p", venv, "--pattern", "evil", "--yes")
+    assert proc.returncode == 2, proc.stdout
+    assert "evil-1.0.dist-info/RECORD: the row" in proc.stderr
+    assert "the environment's own" in proc.stderr
+    assert proc.stderr.rstrip().endswith("nothing removed")
+    assert listing(venv) == before

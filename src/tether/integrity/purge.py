@@ -7,7 +7,9 @@
 dropped there) stays, and so do those directories then; directories emptied by the
 removal are removed. It refuses, naming the row, a RECORD that is missing or malformed,
 or that names a path outside the environment (its prefix and, for the user site, the
-user base; ``../../../bin/pip`` in a venv is inside): nothing is removed then. A row
+user base; ``../../../bin/pip`` in a venv is inside), or that names the environment's own
+files, which no distribution installed (its interpreter, ``bin/python*``, ``pyvenv.cfg``,
+a site directory or the prefix that is a symbolic link): nothing is removed then. A row
 naming a directory is never removed recursively: such a directory goes only if the
 removal leaves it empty. A symbolic link is removed as a link; what it points to stays.
 
@@ -100,6 +102,7 @@ def plan(target: Target, chosen: Mapping[Dist, str], *, named: Iterable[str] = (
         outside the environment.
     """
     roots = purge_roots(target)
+    own = _environment_files(target)
     exact = set(named)
     removals: list[Removal] = []
     skipped: list[Skipped] = []
@@ -108,7 +111,7 @@ def plan(target: Target, chosen: Mapping[Dist, str], *, named: Iterable[str] = (
         if why is not None:
             skipped.append(Skipped(name=dist.name, version=dist.version, path=dist.path, reason=why))
             continue
-        removals.append(_removal(dist, reason, roots))
+        removals.append(_removal(dist, reason, roots, own))
     return Plan(removals=tuple(removals), skipped=tuple(skipped), prefix=target.prefix)
 
 
@@ -120,7 +123,23 @@ def _skip_reason(dist: Dist, roots: tuple[str, ...], exact: set[str]) -> str | N
     return None
 
 
-def _removal(dist: Dist, reason: str, roots: tuple[str, ...]) -> Removal:
+def _real(path: str) -> str:
+    """*path* with its directory's symbolic links resolved (not its own: a link is itself)."""
+    return os.path.join(os.path.realpath(os.path.dirname(path)), os.path.basename(path))
+
+
+def _environment_files(target: Target) -> frozenset[str]:
+    """The paths that are the environment rather than any distribution's (real paths, as
+    :func:`_real` gives them): its interpreter and every ``python*`` beside it (a venv's
+    aliases), ``pyvenv.cfg``, its prefix and site directories."""
+    paths = {target.executable, os.path.join(target.prefix, "pyvenv.cfg"), target.prefix, *target.sites}
+    for scripts in ("bin", "Scripts"):
+        folder = glob.escape(os.path.join(target.prefix, scripts))
+        paths.update(glob.glob(os.path.join(folder, "python*")) + glob.glob(os.path.join(folder, "pypy*")))
+    return frozenset(_real(os.path.abspath(p)) for p in paths)
+
+
+def _removal(dist: Dist, reason: str, roots: tuple[str, ...], own: frozenset[str]) -> Removal:
     if not (dist.path.endswith(".dist-info") and os.path.isdir(dist.path)):
         msg = f"{dist.path}: a legacy .egg-info has no RECORD, so its files are unknown; nothing removed"
         raise PurgeError(msg)
@@ -143,9 +162,17 @@ def _removal(dist: Dist, reason: str, roots: tuple[str, ...]) -> Removal:
                 f"the environment ({', '.join(roots)}); nothing removed"
             )
             raise PurgeError(msg)
+        removable = os.path.islink(item.path) or os.path.isfile(item.path)
+        if removable and _real(item.path) in own:
+            msg = (
+                f"{record}: the row {item.recorded!r} names {item.path}, one of the environment's own "
+                "files (its interpreter, pyvenv.cfg, a site directory), which no package installed; "
+                "nothing removed"
+            )
+            raise PurgeError(msg)
         if item.path == metadata or item.path.startswith(metadata + os.sep):
             continue  # moved with the .dist-info directory, whole
-        if os.path.islink(item.path) or os.path.isfile(item.path):
+        if removable:
             files[item.path] = None
         if item.path.endswith(".py"):
             folder, stem = os.path.split(item.path)
