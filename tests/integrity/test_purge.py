@@ -259,3 +259,31 @@ def test_a_record_naming_the_environment_itself_is_refused_whole(
     assert "the environment's own" in proc.stderr
     assert proc.stderr.rstrip().endswith("nothing removed")
     assert listing(venv) == before
+
+
+def test_a_file_another_package_records_too_stays(dist_venv: MakeDistVenv, install: Install) -> None:
+    # Two distributions claim one file (a namespace package's shared __init__.py, or a
+    # hostile RECORD naming a neighbour's module): removing one must not break the other.
+    venv = dist_venv({})
+    site = site_packages(venv)
+    install(site, "six", {"six.py": b"six = 1\n"})
+    (site / "__pycache__").mkdir()
+    (site / "__pycache__/six.cpython-311.pyc").write_bytes(b"pyc")
+    install(site, "ns-a", {"ns/__init__.py": b"", "ns/a.py": b"a"})
+    install(site, "ns-b", {"ns/__init__.py": b"", "ns/b.py": b"b"})
+    install(site, "greedy", {"greedy.py": b""}, extra_rows=("six.py,,", "six-1.0.dist-info/METADATA,,"))
+    proc = tether(
+        "purge", "-p", venv, "--pattern", "greedy", "--pattern", "ns-a", "--yes", "--format", "json"
+    )
+    assert proc.returncode == 0, proc.stderr
+    kept = {r["name"]: r["kept"] for r in json.loads(proc.stdout)["removed"]}
+    assert kept == {
+        "greedy": [str(site / "six.py"), str(site / "six-1.0.dist-info/METADATA")],
+        "ns-a": [str(site / "ns/__init__.py")],
+    }
+    assert (site / "six.py").read_bytes() == b"six = 1\n"
+    assert (site / "__pycache__/six.cpython-311.pyc").exists()
+    assert (site / "six-1.0.dist-info/METADATA").exists()
+    assert sorted(p.name for p in (site / "ns").iterdir()) == ["__init__.py", "b.py"]
+    assert not (site / "greedy.py").exists()
+    assert tether("verify", "-p", venv).returncode == 0

@@ -5,13 +5,16 @@
 ``.py`` files (``__pycache__/NAME.*.pyc``, as ``pip uninstall`` removes it), and its
 ``.dist-info`` directory. Whatever else is in its package directories (a file the user
 dropped there) stays, and so do those directories then; directories emptied by the
-removal are removed. It refuses, naming the row, a RECORD that is missing or malformed,
-or that names a path outside the environment (its prefix and, for the user site, the
-user base; ``../../../bin/pip`` in a venv is inside), or that names the environment's own
-files, which no distribution installed (its interpreter, ``bin/python*``, ``pyvenv.cfg``,
-a site directory or the prefix that is a symbolic link): nothing is removed then. A row
-naming a directory is never removed recursively: such a directory goes only if the
-removal leaves it empty. A symbolic link is removed as a link; what it points to stays.
+removal are removed. A file that a distribution that stays also records (two packages
+claiming one file, or a namespace package's shared ``__init__.py``) stays, and is listed
+as kept: removing it would break the package that stays. It refuses, naming the row, a
+RECORD that is missing or malformed, or that names a path outside the environment (its
+prefix and, for the user site, the user base; ``../../../bin/pip`` in a venv is inside),
+or that names the environment's own files, which no distribution installed (its
+interpreter, ``bin/python*``, ``pyvenv.cfg``, a site directory or the prefix that is a
+symbolic link): nothing is removed then. A row naming a directory is never removed
+recursively: such a directory goes only if the removal leaves it empty. A symbolic link
+is removed as a link; what it points to stays.
 
 ``pip`` and ``tether`` are left out unless named exactly (``--pattern pip``): removing
 the installer is how fetter's ``purge-invalid`` broke environments. A distribution
@@ -36,7 +39,7 @@ from typing import TYPE_CHECKING
 
 from tether.errors import PurgeError, RecordError
 from tether.integrity.verify import within
-from tether.records import read_record
+from tether.records import OwnedFile, read_record
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -61,6 +64,8 @@ class Removal:
     metadata: str
     #: The files to remove (recorded files that exist, and their byte code), in RECORD order.
     files: tuple[str, ...]
+    #: Recorded files that stay because a distribution that stays records them too.
+    kept: tuple[str, ...]
     #: Why it was chosen: ``unexpected``, or the pattern it matched.
     reason: str
 
@@ -104,15 +109,48 @@ def plan(target: Target, chosen: Mapping[Dist, str], *, named: Iterable[str] = (
     roots = purge_roots(target)
     own = _environment_files(target)
     exact = set(named)
-    removals: list[Removal] = []
+    going: dict[Dist, str] = {}
     skipped: list[Skipped] = []
     for dist, reason in chosen.items():
         why = _skip_reason(dist, roots, exact)
-        if why is not None:
+        if why is None:
+            going[dist] = reason
+        else:
             skipped.append(Skipped(name=dist.name, version=dist.version, path=dist.path, reason=why))
-            continue
-        removals.append(_removal(dist, reason, roots, own))
+    others = _staying(target, going)
+    removals = [_removal(dist, reason, roots, own, others) for dist, reason in going.items()]
     return Plan(removals=tuple(removals), skipped=tuple(skipped), prefix=target.prefix)
+
+
+@dataclass(frozen=True, slots=True)
+class _Staying:
+    """What the distributions that stay own: the files their RECORDs list, their metadata."""
+
+    files: frozenset[str]
+    metadata: tuple[str, ...]
+
+    def owns(self, path: str) -> bool:
+        return path in self.files or any(path.startswith(m + os.sep) for m in self.metadata)
+
+
+def _staying(target: Target, going: Mapping[Dist, str]) -> _Staying:
+    """What every installed distribution not in *going* owns (a RECORD that cannot be
+    read owns nothing but its metadata: its own removal is refused, not this one)."""
+    from tether.installed import scan
+
+    leaving = {os.path.abspath(d.path) for d in going}
+    files: set[str] = set()
+    metadata: list[str] = []
+    for dist in scan(target.sites).dists:
+        path = os.path.abspath(dist.path)
+        if path in leaving:
+            continue
+        metadata.append(path)
+        try:
+            files.update(item.path for item in read_record(dist.path, dist.site))
+        except RecordError:
+            continue
+    return _Staying(frozenset(files), tuple(metadata))
 
 
 def _skip_reason(dist: Dist, roots: tuple[str, ...], exact: set[str]) -> str | None:
@@ -139,7 +177,9 @@ def _environment_files(target: Target) -> frozenset[str]:
     return frozenset(_real(os.path.abspath(p)) for p in paths)
 
 
-def _removal(dist: Dist, reason: str, roots: tuple[str, ...], own: frozenset[str]) -> Removal:
+def _removal(
+    dist: Dist, reason: str, roots: tuple[str, ...], own: frozenset[str], others: _Staying
+) -> Removal:
     if not (dist.path.endswith(".dist-info") and os.path.isdir(dist.path)):
         msg = f"{dist.path}: a legacy .egg-info has no RECORD, so its files are unknown; nothing removed"
         raise PurgeError(msg)
@@ -150,28 +190,17 @@ def _removal(dist: Dist, reason: str, roots: tuple[str, ...], own: frozenset[str
         raise PurgeError(msg) from e
     metadata = os.path.abspath(dist.path)
     files: dict[str, None] = {}
+    kept: dict[str, None] = {}
     real_dirs: dict[str, str] = {}
     record = os.path.join(dist.path, "RECORD")
     for item in owned:
-        if "\0" in item.path:
-            msg = f"{record}: the row {item.recorded!r} has a NUL byte; nothing removed"
-            raise PurgeError(msg)
-        if not within(item.path, roots, real_dirs):
-            msg = (
-                f"{record}: the row {item.recorded!r} names {item.path}, outside "
-                f"the environment ({', '.join(roots)}); nothing removed"
-            )
-            raise PurgeError(msg)
-        removable = os.path.islink(item.path) or os.path.isfile(item.path)
-        if removable and _real(item.path) in own:
-            msg = (
-                f"{record}: the row {item.recorded!r} names {item.path}, one of the environment's own "
-                "files (its interpreter, pyvenv.cfg, a site directory), which no package installed; "
-                "nothing removed"
-            )
-            raise PurgeError(msg)
+        removable = _removable(item, record, roots, own, real_dirs)
         if item.path == metadata or item.path.startswith(metadata + os.sep):
             continue  # moved with the .dist-info directory, whole
+        if others.owns(item.path):
+            if removable:
+                kept[item.path] = None  # another package's too: it stays, with its byte code
+            continue
         if removable:
             files[item.path] = None
         if item.path.endswith(".py"):
@@ -184,8 +213,37 @@ def _removal(dist: Dist, reason: str, roots: tuple[str, ...], own: frozenset[str
         site=dist.site,
         metadata=metadata,
         files=tuple(files),
+        kept=tuple(kept),
         reason=reason,
     )
+
+
+def _removable(
+    item: OwnedFile, record: str, roots: tuple[str, ...], own: frozenset[str], real_dirs: dict[str, str]
+) -> bool:
+    """Whether the row *item* names something to remove (a file or a link).
+
+    :raises PurgeError: when it names a path outside the environment, or one of the
+        environment's own files.
+    """
+    if "\0" in item.path:
+        msg = f"{record}: the row {item.recorded!r} has a NUL byte; nothing removed"
+        raise PurgeError(msg)
+    if not within(item.path, roots, real_dirs):
+        msg = (
+            f"{record}: the row {item.recorded!r} names {item.path}, outside "
+            f"the environment ({', '.join(roots)}); nothing removed"
+        )
+        raise PurgeError(msg)
+    removable = os.path.islink(item.path) or os.path.isfile(item.path)
+    if removable and _real(item.path) in own:
+        msg = (
+            f"{record}: the row {item.recorded!r} names {item.path}, one of the environment's own "
+            "files (its interpreter, pyvenv.cfg, a site directory), which no package installed; "
+            "nothing removed"
+        )
+        raise PurgeError(msg)
+    return removable
 
 
 def execute(chosen: Plan) -> None:

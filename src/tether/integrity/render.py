@@ -11,9 +11,10 @@ that reinstalls the distributions with modified or missing files, or ``null``);
 removed or changed in meaning.
 
 ``tether purge --format json``: ``{"dry_run", "removed": [{"name", "version", "site",
-"reason", "files"}], "skipped": [{"name", "version", "path", "reason"}], "python",
+"reason", "files", "kept"}], "skipped": [{"name", "version", "path", "reason"}], "python",
 "prefix", "tether_version", "schema"}``; ``removed`` lists what was removed, or, in a dry
-run, what would be.
+run, what would be; ``kept`` the files its RECORD lists that stay because a distribution
+that stays records them too.
 """
 
 from __future__ import annotations
@@ -124,6 +125,7 @@ def purge_text(chosen: Plan, python: str, *, dry_run: bool) -> str:
         lines.append(
             f"{verb} {r.name} {r.version} ({r.reason}): {plural(len(r.files), 'file')} and "
             f"{shown(r.metadata, chosen.prefix)}"
+            + (f"; kept {plural(len(r.kept), 'file')} another package records too" if r.kept else "")
         )
     lines += [f"kept {s.name} {s.version}: {s.reason}" for s in chosen.skipped]
     if not chosen.removals:
@@ -144,6 +146,7 @@ def purge_json(chosen: Plan, python: str, *, dry_run: bool) -> str:
                 "site": r.site,
                 "reason": r.reason,
                 "files": [*r.files, r.metadata],
+                "kept": list(r.kept),
             }
             for r in chosen.removals
         ],
