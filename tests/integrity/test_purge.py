@@ -287,3 +287,49 @@ def test_a_file_another_package_records_too_stays(dist_venv: MakeDistVenv, insta
     assert sorted(p.name for p in (site / "ns").iterdir()) == ["__init__.py", "b.py"]
     assert not (site / "greedy.py").exists()
     assert tether("verify", "-p", venv).returncode == 0
+
+
+def installation(root: Path, *, managed: bool) -> Path:
+    """A Python installation of its own at *root* (not a venv): a copy of this
+    interpreter's binary and its standard library linked entry by entry, so that its
+    prefix is *root*; marked EXTERNALLY-MANAGED (PEP 668) as a distribution's Python is
+    when *managed*. Its python."""
+    import sysconfig
+
+    stdlib = Path(sysconfig.get_path("stdlib"))
+    lib = root / "lib" / stdlib.name
+    lib.mkdir(parents=True)
+    for entry in stdlib.iterdir():
+        if entry.name not in {"EXTERNALLY-MANAGED", "site-packages", "dist-packages"}:
+            (lib / entry.name).symlink_to(entry)
+    if managed:
+        (lib / "EXTERNALLY-MANAGED").write_text("[externally-managed]\nError=use apt\n")
+    (root / "bin").mkdir()
+    python = root / "bin/python3"
+    python.write_bytes(Path(os.path.realpath(sys.executable)).read_bytes())
+    python.chmod(0o755)
+    return python
+
+
+@pytest.mark.parametrize("managed", [True, False], ids=["externally-managed", "own-installation"])
+def test_an_installation_that_is_not_a_venv(tmp_path: Path, install: Install, managed: bool) -> None:
+    # A distribution's Python (PEP 668) is the system package manager's: pip refuses to
+    # touch it, and so does purge. Another installation (a pyenv build) is the user's, and
+    # the report says first that this is no virtual environment.
+    python = installation(tmp_path / "py", managed=managed)
+    site = Path(run(python, "-c", "import site; print(site.getsitepackages()[0])").stdout.strip())
+    install(site, "victim", {"victim/__init__.py": b""})
+    before = listing(tmp_path / "py")
+    proc = tether("purge", "-p", python, "--pattern", "victim", "--yes")
+    if managed:
+        assert proc.returncode == 2, proc.stdout
+        assert proc.stderr.startswith(f"tether: error: {python} is not a virtual environment")
+        assert "EXTERNALLY-MANAGED, PEP 668" in proc.stderr
+        assert proc.stderr.endswith("nothing removed\n")
+        assert listing(tmp_path / "py") == before
+    else:
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.splitlines()[0] == (
+            f"note: {python} is not a virtual environment: this is its installation, {tmp_path / 'py'}"
+        )
+        assert not (site / "victim").exists()

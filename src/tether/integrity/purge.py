@@ -16,6 +16,11 @@ symbolic link): nothing is removed then. A row naming a directory is never remov
 recursively: such a directory goes only if the removal leaves it empty. A symbolic link
 is removed as a link; what it points to stays.
 
+An interpreter that is not a virtual environment is refused when its installation is
+marked ``EXTERNALLY-MANAGED`` (PEP 668: a distribution's Python, whose packages its
+package manager owns); another one (a pyenv build, a conda environment) is its own
+installation, and the report says so first.
+
 ``pip`` and ``tether`` are left out unless named exactly (``--pattern pip``): removing
 the installer is how fetter's ``purge-invalid`` broke environments. A distribution
 installed in a site directory outside the environment (the base installation's, seen by
@@ -47,7 +52,7 @@ if TYPE_CHECKING:
     from tether.runtime.scan import Dist
     from tether.target import Target
 
-__all__ = ["PROTECTED", "Plan", "Removal", "Skipped", "execute", "plan", "purge_roots"]
+__all__ = ["PROTECTED", "Plan", "Removal", "Skipped", "execute", "externally_managed", "plan", "purge_roots"]
 
 #: Never removed unless named exactly.
 PROTECTED = frozenset({"pip", "tether"})
@@ -88,6 +93,8 @@ class Plan:
     skipped: tuple[Skipped, ...]
     #: The environment's prefix, for showing paths.
     prefix: str
+    #: Whether it is a virtual environment (else purge removes from an installation itself).
+    venv: bool
 
 
 def purge_roots(target: Target) -> tuple[str, ...]:
@@ -106,6 +113,13 @@ def plan(target: Target, chosen: Mapping[Dist, str], *, named: Iterable[str] = (
     :raises PurgeError: when a chosen distribution's RECORD cannot be read or names a path
         outside the environment.
     """
+    managed = externally_managed(target)
+    if managed is not None:
+        msg = (
+            f"{target.executable} is not a virtual environment and its installation is managed by "
+            f"another tool ({managed}, PEP 668): purge a virtual environment instead; nothing removed"
+        )
+        raise PurgeError(msg)
     roots = purge_roots(target)
     own = _environment_files(target)
     exact = set(named)
@@ -119,7 +133,7 @@ def plan(target: Target, chosen: Mapping[Dist, str], *, named: Iterable[str] = (
             skipped.append(Skipped(name=dist.name, version=dist.version, path=dist.path, reason=why))
     others = _staying(target, going)
     removals = [_removal(dist, reason, roots, own, others) for dist, reason in going.items()]
-    return Plan(removals=tuple(removals), skipped=tuple(skipped), prefix=target.prefix)
+    return Plan(removals=tuple(removals), skipped=tuple(skipped), prefix=target.prefix, venv=target.venv)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +165,23 @@ def _staying(target: Target, going: Mapping[Dist, str]) -> _Staying:
         except RecordError:
             continue
     return _Staying(frozenset(files), tuple(metadata))
+
+
+def externally_managed(target: Target) -> str | None:
+    """The ``EXTERNALLY-MANAGED`` marker (PEP 668) of a target that is not a virtual
+    environment: its packages belong to the system's package manager, which pip leaves
+    alone too (``None`` for a venv, or an installation without the marker)."""
+    if target.venv:
+        return None
+    major, minor = target.version[:2]
+    marker = "EXTERNALLY-MANAGED"
+    candidates = [
+        *glob.glob(
+            os.path.join(glob.escape(target.prefix), "lib", f"python{major}.{minor}*", "EXTERNALLY-MANAGED")
+        ),
+        os.path.join(target.prefix, "Lib", marker),
+    ]
+    return next((c for c in candidates if os.path.isfile(c)), None)
 
 
 def _skip_reason(dist: Dist, roots: tuple[str, ...], exact: set[str]) -> str | None:

@@ -11,10 +11,11 @@ that reinstalls the distributions with modified or missing files, or ``null``);
 removed or changed in meaning.
 
 ``tether purge --format json``: ``{"dry_run", "removed": [{"name", "version", "site",
-"reason", "files", "kept"}], "skipped": [{"name", "version", "path", "reason"}], "python",
-"prefix", "tether_version", "schema"}``; ``removed`` lists what was removed, or, in a dry
-run, what would be; ``kept`` the files its RECORD lists that stay because a distribution
-that stays records them too.
+"reason", "files", "kept"}], "skipped": [{"name", "version", "path", "reason"}],
+"python", "prefix", "venv", "tether_version", "schema"}``; ``venv`` false when the
+target is an installation itself (a pyenv build, a conda environment); ``removed`` lists
+what was removed, or, in a dry run, what would be; ``kept`` the files its RECORD lists
+that stay because a distribution that stays records them too.
 """
 
 from __future__ import annotations
@@ -120,6 +121,10 @@ def verify_json(result: Verification, python: str, prefix: str, repair: str) -> 
 def purge_text(chosen: Plan, python: str, *, dry_run: bool) -> str:
     """What was (or would be) removed, and what was left out and why."""
     lines = []
+    if not chosen.venv:
+        lines.append(
+            f"note: {python} is not a virtual environment: this is its installation, {chosen.prefix}"
+        )
     verb = "would remove" if dry_run else "removed"
     for r in chosen.removals:
         lines.append(
@@ -155,6 +160,7 @@ def purge_json(chosen: Plan, python: str, *, dry_run: bool) -> str:
         ],
         "python": python,
         "prefix": chosen.prefix,
+        "venv": chosen.venv,
         "tether_version": __version__,
         "schema": SCHEMA,
     }
