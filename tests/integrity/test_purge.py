@@ -333,3 +333,24 @@ def test_an_installation_that_is_not_a_venv(tmp_path: Path, install: Install, ma
             f"note: {python} is not a virtual environment: this is its installation, {tmp_path / 'py'}"
         )
         assert not (site / "victim").exists()
+
+
+def test_a_staging_directory_left_by_a_killed_purge_is_refused(
+    dist_venv: MakeDistVenv, install: Install
+) -> None:
+    # A purge killed between its moves leaves files only in .tether-purge-*: a second
+    # purge must not go on as if the environment were whole.
+    venv = dist_venv({})
+    site = site_packages(venv)
+    install(site, "demo", {"demo/__init__.py": b""})
+    stage = site / ".tether-purge-abc123"
+    stage.mkdir()
+    (stage / "MANIFEST").write_text(json.dumps([str(site / "demo/gone.py")]))
+    (stage / "0").write_text("staged")
+    before = listing(venv)
+    for yes in ((), ("--yes",)):
+        proc = tether("purge", "-p", venv, "--pattern", "demo", *yes)
+        assert proc.returncode == 2, proc.stdout
+        assert proc.stderr.startswith(f"tether: error: {stage}: left by a purge that was interrupted")
+        assert proc.stderr.endswith("nothing removed\n")
+    assert listing(venv) == before

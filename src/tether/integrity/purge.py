@@ -30,6 +30,9 @@ a venv with ``include-system-site-packages``) is left out, and said so.
 (``.tether-purge-*``, on the same file system, with a ``MANIFEST`` of where each file
 came from, written before the first move), and deletes the staging directory only when
 every move succeeded; on any failure every file is moved back and nothing is removed.
+A staging directory found by :func:`plan` was left by a purge that was killed half-way:
+it holds files that are nowhere else, so nothing is planned (the error names it) until
+the user has put them back or deleted it.
 """
 
 from __future__ import annotations
@@ -120,6 +123,15 @@ def plan(target: Target, chosen: Mapping[Dist, str], *, named: Iterable[str] = (
             f"another tool ({managed}, PEP 668): purge a virtual environment instead; nothing removed"
         )
         raise PurgeError(msg)
+    for site in target.sites:
+        stale = sorted(glob.glob(os.path.join(glob.escape(site), ".tether-purge-*")))
+        if stale:
+            msg = (
+                f"{stale[0]}: left by a purge that was interrupted (its MANIFEST lists where each "
+                "staged file came from, staged as 0, 1, ...): move them back or delete it first; "
+                "nothing removed"
+            )
+            raise PurgeError(msg)
     roots = purge_roots(target)
     own = _environment_files(target)
     exact = set(named)
