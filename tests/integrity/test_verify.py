@@ -86,9 +86,25 @@ def test_byte_code_and_the_record_itself_are_not_findings(dist_venv: MakeDistVen
     )
     (site / "demo/__pycache__").mkdir()
     (site / "demo/__pycache__/other.cpython-311.pyc").write_bytes(b"junk")
-    (site / "demo/legacy.pyc").write_bytes(b"junk")
     (site / "demo-1.0.dist-info/RECORD.jws").write_text("{}")
     assert findings(venv) == []
+
+
+def test_a_stray_pyc_beside_the_sources_is_unrecorded(dist_venv: MakeDistVenv, install: Install) -> None:
+    # Python imports demo/evil.pyc with no demo/evil.py at all, and never writes one there:
+    # dropping it is how code is planted without touching a recorded file.
+    venv = dist_venv({})
+    site = site_packages(venv)
+    install(site, "demo", {"demo/__init__.py": b""})
+    run(
+        venv / "bin/python",
+        "-c",
+        "import py_compile, sys; py_compile.compile(sys.argv[1], sys.argv[2])",
+        str(site / "demo/__init__.py"),
+        str(site / "demo/evil.pyc"),
+    )
+    run(venv / "bin/python", "-c", "import demo.evil")  # importable, sourceless
+    assert findings(venv) == [("demo", "unrecorded-file", str((site / "demo/evil.pyc").relative_to(venv)))]
 
 
 def test_an_unhashed_row_is_checked_for_existence(dist_venv: MakeDistVenv, install: Install) -> None:

@@ -28,10 +28,12 @@ itself writes it after install:
 
 - the ``RECORD`` itself (it cannot hold its own hash) and its PEP 376 signatures
   ``RECORD.jws`` and ``RECORD.p7s``;
-- byte code: every ``__pycache__`` directory and ``*.pyc`` file. pip records the byte
-  code it compiles *without* a hash, Python writes more at import; such a file is not
-  reported missing or unrecorded, and its content cannot be checked (no RECORD hashes
-  it);
+- byte code in ``__pycache__``: every ``__pycache__`` directory and the ``*.pyc`` files
+  in it. pip records the byte code it compiles *without* a hash, Python writes more at
+  import; such a file is not reported missing or unrecorded, and its content cannot be
+  checked (no RECORD hashes it). A ``*.pyc`` *beside* the sources that no RECORD lists is
+  reported unrecorded: Python never writes one there, and imports it with no source at
+  all (``import pkg.evil`` runs ``pkg/evil.pyc``);
 - any other row without a hash is checked for existence (and size, if it gives one).
 
 ``INSTALLER``, ``REQUESTED`` and ``direct_url.json`` are written by the installer and
@@ -362,7 +364,7 @@ def _unrecorded(dists: Sequence[Dist], recorded: set[str], owners: dict[str, Dis
             dirs[:] = [d for d in dirs if d != "__pycache__" and not os.path.islink(os.path.join(folder, d))]
             for name in names:
                 path = os.path.join(folder, name)
-                if path in recorded or name.endswith(".pyc") or (name in UNHASHED and folder in metadata):
+                if path in recorded or (name in UNHASHED and folder in metadata):
                     continue
                 owner = _owner(folder, owners) or tops[top]
                 found.append(
