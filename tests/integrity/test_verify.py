@@ -321,3 +321,18 @@ def test_a_row_with_a_nul_byte(dist_venv: MakeDistVenv, install: Install) -> Non
         ["demo", "missing-file", repr(str((site / "demo/new\nline.py").relative_to(venv)))],
         ["demo", "unverifiable", repr(str((site / "de\x00mo/x.py").relative_to(venv)))],
     ]
+
+
+def test_a_padded_digest_means_the_same_digest(dist_venv: MakeDistVenv, install: Install) -> None:
+    # RECORD digests are urlsafe base64 *without* padding; one written with its "=" names
+    # the same bytes, so the untouched file is not "modified".
+    venv = dist_venv({})
+    site = site_packages(venv)
+    (site / "padded").mkdir()
+    (site / "padded/__init__.py").write_bytes(b"hi\n")
+    row = record_row("padded/__init__.py", b"hi\n").replace(",3", "=,3")
+    assert row.count("=,") == 1
+    install(site, "padded", {}, extra_rows=(row,))
+    assert findings(venv) == []
+    (site / "padded/__init__.py").write_bytes(b"ho\n")
+    assert [f[1] for f in findings(venv)] == ["modified-file"]
