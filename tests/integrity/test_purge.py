@@ -354,3 +354,22 @@ def test_a_staging_directory_left_by_a_killed_purge_is_refused(
         assert proc.stderr.startswith(f"tether: error: {stage}: left by a purge that was interrupted")
         assert proc.stderr.endswith("nothing removed\n")
     assert listing(venv) == before
+
+
+def test_a_file_that_became_a_directory_is_never_removed_whole(
+    dist_venv: MakeDistVenv, install: Install
+) -> None:
+    venv = dist_venv({})
+    site = site_packages(venv)
+    install(site, "demo", {"demo/__init__.py": b"", "demo/data.txt": b"x"})
+    planned = plan(target_of(venv), dict.fromkeys(scan([str(site)]).dists, "test"))
+    # Between the plan and the act, a recorded file is replaced by a directory of the user's.
+    (site / "demo/data.txt").unlink()
+    (site / "demo/data.txt").mkdir()
+    (site / "demo/data.txt/mine.txt").write_text("mine")
+    before = listing(venv)
+    with pytest.raises(
+        PurgeError, match=r"data\.txt aside \(a directory now, not the file planned\); nothing"
+    ):
+        execute(planned)
+    assert listing(venv) == before

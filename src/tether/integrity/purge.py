@@ -29,18 +29,21 @@ a venv with ``include-system-site-packages``) is left out, and said so.
 :func:`execute` moves every file into a staging directory inside the site directory
 (``.tether-purge-*``, on the same file system, with a ``MANIFEST`` of where each file
 came from, written before the first move), and deletes the staging directory only when
-every move succeeded; on any failure every file is moved back and nothing is removed.
-A staging directory found by :func:`plan` was left by a purge that was killed half-way:
-it holds files that are nowhere else, so nothing is planned (the error names it) until
-the user has put them back or deleted it.
+every move succeeded; on any failure every file is moved back and nothing is removed. A
+file planned that is a directory when its turn comes is such a failure (a directory is
+never removed whole). A staging directory found by :func:`plan` was left by a purge that
+was killed half-way: it holds files that are nowhere else, so nothing is planned (the
+error names it) until the user has put them back or deleted it.
 """
 
 from __future__ import annotations
 
+import errno
 import glob
 import json
 import os
 import shutil
+import stat
 import tempfile
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -302,6 +305,7 @@ def execute(chosen: Plan) -> None:
         paths = [p for p in (*removal.files, removal.metadata) if p not in seen]
         seen.update(paths)
         per_site.setdefault(removal.site, []).extend(paths)
+    folders = {r.metadata for r in chosen.removals}
     moves: list[tuple[str, str]] = []
     stages: list[str] = []
     try:
@@ -311,6 +315,9 @@ def execute(chosen: Plan) -> None:
             _write_manifest(stage, paths)
             for i, path in enumerate(paths):
                 staged = os.path.join(stage, str(i))
+                if path not in folders and stat.S_ISDIR(os.lstat(path).st_mode):
+                    # A file planned, a directory now: never removed whole.
+                    raise IsADirectoryError(errno.EISDIR, "a directory now, not the file planned", path)
                 os.rename(path, staged)
                 moves.append((path, staged))
     except OSError as e:
