@@ -373,3 +373,19 @@ def test_a_file_that_became_a_directory_is_never_removed_whole(
     ):
         execute(planned)
     assert listing(venv) == before
+
+
+def test_a_neighbours_file_named_through_a_link_inside_stays(
+    dist_venv: MakeDistVenv, install: Install
+) -> None:
+    # A venv's lib64 is a link to lib: "../../../lib64/.../six.py" is six's six.py, under
+    # another spelling, and must be kept as surely as "six.py" is.
+    venv = dist_venv({})
+    site = site_packages(venv)
+    (venv / "alias").symlink_to("lib")
+    install(site, "six", {"six.py": b"six = 1\n"})
+    spelled = os.path.relpath(venv / "alias" / site.relative_to(venv / "lib") / "six.py", site)
+    install(site, "greedy", {"greedy.py": b""}, extra_rows=(f"{spelled},,",))
+    assert tether("purge", "-p", venv, "--pattern", "greedy", "--yes").returncode == 0
+    assert (site / "six.py").read_bytes() == b"six = 1\n"
+    assert not (site / "greedy.py").exists()

@@ -153,13 +153,17 @@ def plan(target: Target, chosen: Mapping[Dist, str], *, named: Iterable[str] = (
 
 @dataclass(frozen=True, slots=True)
 class _Staying:
-    """What the distributions that stay own: the files their RECORDs list, their metadata."""
+    """What the distributions that stay own: the files their RECORDs list, their metadata
+    (real paths, as :func:`_real` gives them: ``lib64/...`` in a venv is ``lib/...``)."""
 
     files: frozenset[str]
     metadata: tuple[str, ...]
+    #: Directories resolved so far (most files share one).
+    real_dirs: dict[str, str]
 
     def owns(self, path: str) -> bool:
-        return path in self.files or any(path.startswith(m + os.sep) for m in self.metadata)
+        real = _real(path, self.real_dirs)
+        return real in self.files or any(real.startswith(m + os.sep) for m in self.metadata)
 
 
 def _staying(target: Target, going: Mapping[Dist, str]) -> _Staying:
@@ -170,16 +174,17 @@ def _staying(target: Target, going: Mapping[Dist, str]) -> _Staying:
     leaving = {os.path.abspath(d.path) for d in going}
     files: set[str] = set()
     metadata: list[str] = []
+    real_dirs: dict[str, str] = {}
     for dist in scan(target.sites).dists:
         path = os.path.abspath(dist.path)
         if path in leaving:
             continue
-        metadata.append(path)
+        metadata.append(os.path.realpath(path))
         try:
-            files.update(item.path for item in read_record(dist.path, dist.site))
+            files.update(_real(item.path, real_dirs) for item in read_record(dist.path, dist.site))
         except RecordError:
             continue
-    return _Staying(frozenset(files), tuple(metadata))
+    return _Staying(frozenset(files), tuple(metadata), real_dirs)
 
 
 def externally_managed(target: Target) -> str | None:
@@ -191,9 +196,7 @@ def externally_managed(target: Target) -> str | None:
     major, minor = target.version[:2]
     marker = "EXTERNALLY-MANAGED"
     candidates = [
-        *glob.glob(
-            os.path.join(glob.escape(target.prefix), "lib", f"python{major}.{minor}*", "EXTERNALLY-MANAGED")
-        ),
+        *glob.glob(os.path.join(glob.escape(target.prefix), "lib", f"python{major}.{minor}*", marker)),
         os.path.join(target.prefix, "Lib", marker),
     ]
     return next((c for c in candidates if os.path.isfile(c)), None)
@@ -207,9 +210,18 @@ def _skip_reason(dist: Dist, roots: tuple[str, ...], exact: set[str]) -> str | N
     return None
 
 
-def _real(path: str) -> str:
-    """*path* with its directory's symbolic links resolved (not its own: a link is itself)."""
-    return os.path.join(os.path.realpath(os.path.dirname(path)), os.path.basename(path))
+def _real(path: str, real_dirs: dict[str, str] | None = None) -> str:
+    """*path* with its directory's symbolic links resolved (not its own: a link is itself).
+
+    :param real_dirs: resolved directories, kept between calls.
+    """
+    folder, name = os.path.split(path)
+    real_dir = None if real_dirs is None else real_dirs.get(folder)
+    if real_dir is None:
+        real_dir = os.path.realpath(folder)
+        if real_dirs is not None:
+            real_dirs[folder] = real_dir
+    return os.path.join(real_dir, name)
 
 
 def _environment_files(target: Target) -> frozenset[str]:
