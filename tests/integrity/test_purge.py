@@ -389,3 +389,23 @@ def test_a_neighbours_file_named_through_a_link_inside_stays(
     assert tether("purge", "-p", venv, "--pattern", "greedy", "--yes").returncode == 0
     assert (site / "six.py").read_bytes() == b"six = 1\n"
     assert not (site / "greedy.py").exists()
+
+
+@pytest.mark.parametrize("row", ["_tether_hook.pth,,", "_tether_hook/__init__.py,,"], ids=["pth", "package"])
+def test_a_record_naming_the_start_up_check_is_refused_whole(
+    dist_venv: MakeDistVenv, install: Install, tmp_path: Path, row: str
+) -> None:
+    # Removing the .pth site-install wrote would switch the lock check off unnoticed.
+    venv = dist_venv({})
+    site = site_packages(venv)
+    lock = tmp_path / "requirements.txt"
+    lock.write_text("")
+    installed = tether("site-install", "-p", venv, "--lock", lock, "--superset")
+    assert installed.returncode == 0, installed.stderr
+    assert (site / row.split(",", maxsplit=1)[0]).is_file()
+    install(site, "evil", {"evil/__init__.py": b""}, extra_rows=(row,))
+    before = listing(venv)
+    proc = tether("purge", "-p", venv, "--pattern", "evil", "--yes")
+    assert proc.returncode == 2, proc.stdout
+    assert "tether's start-up check" in proc.stderr
+    assert listing(venv) == before

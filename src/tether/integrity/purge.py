@@ -12,10 +12,9 @@ RECORD that is missing or malformed, or that names a path outside the environmen
 prefix and, for the user site, the user base; ``../../../bin/pip`` in a venv is inside),
 or that names the environment's own files, which no distribution installed (its
 interpreter, ``bin/python*``, ``pyvenv.cfg``, a site directory or the prefix that is a
-symbolic link): nothing is removed then. A row naming a directory is never removed
-recursively: such a directory goes only if the removal leaves it empty. A symbolic link
-is removed as a link; what it points to stays.
-
+symbolic link, the start-up check of ``tether site-install``): nothing is removed then.
+A row naming a directory is never removed recursively: such a directory goes only if the
+removal leaves it empty. A symbolic link is removed as a link; what it points to stays.
 An interpreter that is not a virtual environment is refused when its installation is
 marked ``EXTERNALLY-MANAGED`` (PEP 668: a distribution's Python, whose packages its
 package manager owns); another one (a pyenv build, a conda environment) is its own
@@ -227,11 +226,18 @@ def _real(path: str, real_dirs: dict[str, str] | None = None) -> str:
 def _environment_files(target: Target) -> frozenset[str]:
     """The paths that are the environment rather than any distribution's (real paths, as
     :func:`_real` gives them): its interpreter and every ``python*`` beside it (a venv's
-    aliases), ``pyvenv.cfg``, its prefix and site directories."""
+    aliases), ``pyvenv.cfg``, its prefix and site directories, and the start-up check
+    ``tether site-install`` wrote (a RECORD naming it would switch the check off)."""
+    from tether.hook.install import PACKAGE_NAME, PTH_NAME, START_NAME
+
     paths = {target.executable, os.path.join(target.prefix, "pyvenv.cfg"), target.prefix, *target.sites}
     for scripts in ("bin", "Scripts"):
         folder = glob.escape(os.path.join(target.prefix, scripts))
         paths.update(glob.glob(os.path.join(folder, "python*")) + glob.glob(os.path.join(folder, "pypy*")))
+    for site in target.sites:
+        paths.update(os.path.join(site, name) for name in (PTH_NAME, START_NAME))
+        for folder, _dirs, files in os.walk(os.path.join(site, PACKAGE_NAME)):
+            paths.update(os.path.join(folder, name) for name in files)
     return frozenset(_real(os.path.abspath(p)) for p in paths)
 
 
@@ -297,7 +303,8 @@ def _removable(
     if removable and _real(item.path) in own:
         msg = (
             f"{record}: the row {item.recorded!r} names {item.path}, one of the environment's own "
-            "files (its interpreter, pyvenv.cfg, a site directory), which no package installed; "
+            "files (its interpreter, pyvenv.cfg, a site directory, tether's start-up check), which "
+            "no package installed; "
             "nothing removed"
         )
         raise PurgeError(msg)
