@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import sys
@@ -336,3 +338,23 @@ def test_a_padded_digest_means_the_same_digest(dist_venv: MakeDistVenv, install:
     assert findings(venv) == []
     (site / "padded/__init__.py").write_bytes(b"ho\n")
     assert [f[1] for f in findings(venv)] == ["modified-file"]
+
+
+@pytest.mark.parametrize("algorithm", ["shake_128", "shake_256", "sha3_256", "md5"])
+def test_every_algorithm_a_record_may_name_is_checked(
+    dist_venv: MakeDistVenv, install: Install, algorithm: str
+) -> None:
+    # shake_* have no fixed length (hashlib's digest() wants one): the RECORD's says it.
+    venv = dist_venv({})
+    site = site_packages(venv)
+    (site / "algo").mkdir()
+    (site / "algo/__init__.py").write_bytes(b"hi\n")
+    h = hashlib.new(algorithm, b"hi\n")
+    digest = h.digest(20) if algorithm.startswith("shake") else h.digest()  # type: ignore[call-arg]
+    value = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    install(site, "algo", {}, extra_rows=(f"algo/__init__.py,{algorithm}={value},3",))
+    assert tether("verify", "-p", venv).returncode == 0
+    (site / "algo/__init__.py").write_bytes(b"ho\n")
+    proc = tether("verify", "-p", venv)
+    assert proc.returncode == 1, proc.stderr
+    assert f"its {algorithm} differs from RECORD's" in proc.stdout

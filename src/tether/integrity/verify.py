@@ -308,11 +308,12 @@ def _check(
     if owned.hash is None or fast:
         return None, "", 0
     algorithm, want = owned.hash
+    want = want.rstrip("=")  # PEP 376 says no padding; a RECORD that pads means the same
     try:
-        got, nbytes = _digest(path, algorithm, buffer, view)
+        got, nbytes = _digest(path, algorithm, buffer, view, max(1, len(want) * 3 // 4))
     except OSError as e:
         return "unverifiable", f"cannot read it ({e.strerror or e})", 0
-    if got != want.rstrip("="):  # PEP 376 says no padding; a RECORD that pads means the same
+    if got != want:
         return "modified-file", f"its {algorithm} differs from RECORD's", nbytes
     return None, "", nbytes
 
@@ -328,9 +329,13 @@ def _kind(mode: int) -> str | None:
     return "a special file"
 
 
-def _digest(path: str, algorithm: str, buffer: bytearray, view: memoryview) -> tuple[str, int]:
+def _digest(path: str, algorithm: str, buffer: bytearray, view: memoryview, length: int) -> tuple[str, int]:
     """The RECORD form of *path*'s digest (urlsafe base64 without padding), read in
-    chunks; a FIFO or a link swapped in since :func:`os.lstat` is refused by the open."""
+    chunks; a FIFO or a link swapped in since :func:`os.lstat` is refused by the open.
+
+    :param length: the digest's length in bytes for an algorithm without a fixed one
+        (``shake_128``, ``shake_256``: the RECORD's digest says how long it is).
+    """
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
     with os.fdopen(fd, "rb", buffering=0) as f:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
@@ -343,7 +348,8 @@ def _digest(path: str, algorithm: str, buffer: bytearray, view: memoryview) -> t
                 break
             h.update(view[:n])
             total += n
-    return base64.urlsafe_b64encode(h.digest()).rstrip(b"=").decode("ascii"), total
+    digest = h.digest() if h.digest_size else h.digest(length)  # type: ignore[call-arg]
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii"), total
 
 
 def _unrecorded(dists: Sequence[Dist], recorded: set[str], owners: dict[str, Dist]) -> list[FileFinding]:
