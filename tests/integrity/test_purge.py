@@ -242,6 +242,8 @@ def test_a_row_with_a_nul_byte_is_refused(dist_venv: MakeDistVenv, install: Inst
         pytest.param("../../../bin/python,,", id="interpreter"),
         pytest.param("../../../bin/python3,,", id="interpreter-alias"),
         pytest.param("../../../pyvenv.cfg,,", id="pyvenv-cfg"),
+        pytest.param("../../../bin/activate,,", id="activate"),
+        pytest.param("../../../lib64,,", id="lib64"),
     ],
 )
 def test_a_record_naming_the_environment_itself_is_refused_whole(
@@ -251,6 +253,8 @@ def test_a_record_naming_the_environment_itself_is_refused_whole(
     # pyvenv.cfg is removing the environment, which no distribution installed.
     venv = dist_venv({})
     site = site_packages(venv)
+    if not (venv / "lib64").exists():
+        (venv / "lib64").symlink_to("lib")  # as venv makes it on 64-bit Linux
     install(site, "evil", {"evil/__init__.py": b""}, extra_rows=(row,))
     before = listing(venv)
     proc = tether("purge", "-p", venv, "--pattern", "evil", "--yes")

@@ -226,14 +226,18 @@ def _real(path: str, real_dirs: dict[str, str] | None = None) -> str:
 def _environment_files(target: Target) -> frozenset[str]:
     """The paths that are the environment rather than any distribution's (real paths, as
     :func:`_real` gives them): its interpreter and every ``python*`` beside it (a venv's
-    aliases), ``pyvenv.cfg``, its prefix and site directories, and the start-up check
+    aliases), its ``activate`` scripts, ``pyvenv.cfg``, a link directly in the prefix
+    (``lib64``), its prefix and site directories, and the start-up check
     ``tether site-install`` wrote (a RECORD naming it would switch the check off)."""
     from tether.hook.install import PACKAGE_NAME, PTH_NAME, START_NAME
 
     paths = {target.executable, os.path.join(target.prefix, "pyvenv.cfg"), target.prefix, *target.sites}
     for scripts in ("bin", "Scripts"):
         folder = glob.escape(os.path.join(target.prefix, scripts))
-        paths.update(glob.glob(os.path.join(folder, "python*")) + glob.glob(os.path.join(folder, "pypy*")))
+        for name in ("python*", "pypy*", "activate*", "Activate*", "deactivate*"):
+            paths.update(glob.glob(os.path.join(folder, name)))
+    # A venv's lib64 -> lib: no package put it there.
+    paths.update(p for p in glob.glob(os.path.join(glob.escape(target.prefix), "*")) if os.path.islink(p))
     for site in target.sites:
         paths.update(os.path.join(site, name) for name in (PTH_NAME, START_NAME))
         for folder, _dirs, files in os.walk(os.path.join(site, PACKAGE_NAME)):
