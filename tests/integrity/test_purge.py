@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -412,4 +413,22 @@ def test_a_record_naming_the_start_up_check_is_refused_whole(
     proc = tether("purge", "-p", venv, "--pattern", "evil", "--yes")
     assert proc.returncode == 2, proc.stdout
     assert "tether's start-up check" in proc.stderr
+    assert listing(venv) == before
+
+
+def test_an_interruption_that_is_no_os_error_puts_everything_back(
+    dist_venv: MakeDistVenv, install: Install
+) -> None:
+    # Ctrl-C (KeyboardInterrupt), or any exception other than OSError, between two moves
+    # must not leave the files moved so far in the staging directory. A path that cannot
+    # be encoded for the file system raises UnicodeEncodeError at its move, deterministically.
+    venv = dist_venv({})
+    site = site_packages(venv)
+    install(site, "demo", {"demo/__init__.py": b"", "demo/x.py": b"x"})
+    planned = plan(target_of(venv), dict.fromkeys(scan([str(site)]).dists, "test"))
+    removal = planned.removals[0]
+    hostile = replace(removal, files=(*removal.files, str(site / "demo/\ud800.py")))
+    before = listing(venv)
+    with pytest.raises(UnicodeEncodeError):
+        execute(replace(planned, removals=(hostile,)))
     assert listing(venv) == before

@@ -343,12 +343,19 @@ def execute(chosen: Plan) -> None:
                     raise IsADirectoryError(errno.EISDIR, "a directory now, not the file planned", path)
                 os.rename(path, staged)
                 moves.append((path, staged))
-    except OSError as e:
+    except BaseException as e:
+        # Any failure, Ctrl-C included: put back what moved. A staging directory still
+        # holding a file that could not be put back is kept: that file is nowhere else.
         failed = _restore(moves)
-        for stage in stages:
-            shutil.rmtree(stage, ignore_errors=True)
+        if not failed:
+            for stage in stages:
+                shutil.rmtree(stage, ignore_errors=True)
+        if not isinstance(e, OSError):
+            raise
         msg = f"cannot move {e.filename} aside ({e.strerror or e}); " + (
-            "nothing removed" if not failed else f"and could not move back: {', '.join(failed)}"
+            "nothing removed"
+            if not failed
+            else f"and could not move back {', '.join(failed)}: they are in {', '.join(stages)}"
         )
         raise PurgeError(msg) from e
     for stage in stages:
