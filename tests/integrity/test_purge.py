@@ -432,3 +432,14 @@ def test_an_interruption_that_is_no_os_error_puts_everything_back(
     with pytest.raises(UnicodeEncodeError):
         execute(replace(planned, removals=(hostile,)))
     assert listing(venv) == before
+
+
+def test_a_row_with_a_nul_byte_in_a_package_that_stays(dist_venv: MakeDistVenv, install: Install) -> None:
+    venv = dist_venv({})
+    site = site_packages(venv)
+    install(site, "demo", {"demo/__init__.py": b""})
+    install(site, "other", {"other/__init__.py": b""}, extra_rows=('"ot\x00her/x.py",,',))
+    proc = tether("purge", "-p", venv, "--pattern", "demo", "--yes")
+    assert proc.returncode == 0, proc.stderr
+    assert not (site / "demo").exists()
+    assert (site / "other/__init__.py").exists()

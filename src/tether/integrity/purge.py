@@ -180,9 +180,11 @@ def _staying(target: Target, going: Mapping[Dist, str]) -> _Staying:
             continue
         metadata.append(os.path.realpath(path))
         try:
-            files.update(_real(item.path, real_dirs) for item in read_record(dist.path, dist.site))
+            owned = read_record(dist.path, dist.site)
         except RecordError:
             continue
+        # A row with a NUL byte names no file (and realpath() would raise).
+        files.update(_real(item.path, real_dirs) for item in owned if "\0" not in item.path)
     return _Staying(frozenset(files), tuple(metadata), real_dirs)
 
 
