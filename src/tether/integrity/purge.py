@@ -242,8 +242,10 @@ def _environment_files(target: Target) -> frozenset[str]:
     paths.update(p for p in glob.glob(os.path.join(glob.escape(target.prefix), "*")) if os.path.islink(p))
     for site in target.sites:
         paths.update(os.path.join(site, name) for name in (PTH_NAME, START_NAME))
-        for folder, _dirs, files in os.walk(os.path.join(site, PACKAGE_NAME)):
-            paths.update(os.path.join(folder, name) for name in files)
+        hook = os.path.join(site, PACKAGE_NAME)
+        if not os.path.islink(hook):  # os.walk() would follow it (to "/", say)
+            for folder, _dirs, files in os.walk(hook):
+                paths.update(os.path.join(folder, name) for name in files)
     return frozenset(_real(os.path.abspath(p)) for p in paths)
 
 
