@@ -30,8 +30,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description="Remove the packages validate reports as unexpected (--invalid) or whose name "
         "matches --pattern, deleting exactly the files each one's RECORD lists. Without --yes, only "
         "lists what would be removed. All or nothing: every file is moved aside first and deleted "
-        "only when all moved. pip and tether are kept unless named exactly (--pattern pip); a RECORD "
-        "naming a path outside the environment is refused.",
+        "only when all moved. pip and tether are kept unless named exactly (--pattern pip), and so is "
+        "a file another package records too; a RECORD naming a path outside the environment, or the "
+        "environment's own files (its interpreter, pyvenv.cfg), is refused, and so is an "
+        "EXTERNALLY-MANAGED (PEP 668) installation.",
         examples=[
             "tether purge --invalid                   # list what the lock does not allow",
             "tether purge --invalid --yes             # and remove it",
