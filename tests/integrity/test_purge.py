@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -443,3 +444,34 @@ def test_a_row_with_a_nul_byte_in_a_package_that_stays(dist_venv: MakeDistVenv, 
     assert proc.returncode == 0, proc.stderr
     assert not (site / "demo").exists()
     assert (site / "other/__init__.py").exists()
+
+
+def test_a_staging_directory_that_cannot_be_deleted_is_said(
+    dist_venv: MakeDistVenv, install: Install, tmp_path: Path
+) -> None:
+    # An immutable file in a .dist-info: the directory moves aside, the file cannot be
+    # deleted. The package is gone from the environment; the leftover must be named, not
+    # left silently to block every later purge.
+    venv = dist_venv({})
+    site = site_packages(venv)
+    info = install(site, "demo", {"demo/__init__.py": b""})
+    probe = tmp_path / "probe"
+    probe.write_text("")
+    if shutil.which("chattr") is None or run("chattr", "+i", probe, check=False).returncode != 0:
+        pytest.skip("no immutable files here (chattr +i needs root and a file system that has them)")
+    run("chattr", "-i", probe)
+    run("chattr", "+i", info / "METADATA")
+    try:
+        proc = tether("purge", "-p", venv, "--pattern", "demo", "--yes")
+        stages = sorted(site.glob(".tether-purge-*"))
+        frozen = [p for p in site.rglob("METADATA") if p.parent.parent in stages]
+    finally:
+        for path in [info / "METADATA", *site.glob(".tether-purge-*/*/METADATA")]:
+            run("chattr", "-i", path, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert not (site / "demo").exists()
+    assert not info.exists()
+    assert len(stages) == 1
+    assert frozen
+    assert proc.stderr.startswith(f"tether: warning: {stages[0]}: the packages are removed, but this staging")
+    assert "delete it by hand" in proc.stderr

@@ -96,7 +96,8 @@ def run(args: argparse.Namespace) -> int:
     named = {canonical_pattern(p) for p in args.pattern}
     planned = plan(target, _chosen(args, target), named=named)
     if args.yes:
-        execute(planned)
+        for left in execute(planned):
+            sys.stderr.write(f"tether: warning: {left}\n")
     render = purge_json if args.format == "json" else purge_text
     if args.quiet < 2:
         sys.stdout.write(render(planned, target.executable, dry_run=not args.yes))

@@ -43,6 +43,7 @@ import json
 import os
 import shutil
 import stat
+import sys
 import tempfile
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -319,10 +320,12 @@ def _removable(
     return removable
 
 
-def execute(chosen: Plan) -> None:
+def execute(chosen: Plan) -> list[str]:
     """Remove everything *chosen* lists: every path is first moved into a staging
     directory; only when all moved is the staging directory deleted.
 
+    :returns: what could not be deleted, one line each (a staging directory holding an
+        immutable file, say): removed from the environment, left for the user to delete.
     :raises PurgeError: when a move fails (everything moved is moved back first).
     """
     per_site: dict[str, list[str]] = {}
@@ -362,9 +365,28 @@ def execute(chosen: Plan) -> None:
             else f"and could not move back {', '.join(failed)}: they are in {', '.join(stages)}"
         )
         raise PurgeError(msg) from e
-    for stage in stages:
-        shutil.rmtree(stage, ignore_errors=True)
+    left = [why for stage in stages if (why := _discard(stage)) is not None]
     _remove_empty_dirs(chosen)
+    return left
+
+
+def _discard(stage: str) -> str | None:
+    """Delete the staging directory *stage*; what kept it from going, or ``None``."""
+    errors: list[str] = []
+
+    def failed(_function: object, path: str, exc: BaseException) -> None:
+        errors.append(f"{path}: {getattr(exc, 'strerror', None) or exc}")
+
+    if sys.version_info >= (3, 12):
+        shutil.rmtree(stage, onexc=failed)
+    else:
+        shutil.rmtree(stage, onerror=lambda f, p, info: failed(f, p, info[1]))
+    if not errors:
+        return None
+    return (
+        f"{stage}: the packages are removed, but this staging directory could not be deleted "
+        f"({errors[0]}); delete it by hand (purge refuses to run while it is there)"
+    )
 
 
 def _write_manifest(stage: str, paths: list[str]) -> None:
