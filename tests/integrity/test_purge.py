@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -234,3 +236,242 @@ def test_a_row_with_a_nul_byte_is_refused(dist_venv: MakeDistVenv, install: Inst
     assert proc.returncode == 2
     assert proc.stderr.endswith("RECORD: the row 'de\\x00mo/x.py' has a NUL byte; nothing removed\n")
     assert (site / "demo/__init__.py").exists()
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        pytest.param("../../../bin/python,,", id="interpreter"),
+        pytest.param("../../../bin/python3,,", id="interpreter-alias"),
+        pytest.param("../../../pyvenv.cfg,,", id="pyvenv-cfg"),
+        pytest.param("../../../bin/activate,,", id="activate"),
+        pytest.param("../../../lib64,,", id="lib64"),
+    ],
+)
+def test_a_record_naming_the_environment_itself_is_refused_whole(
+    dist_venv: MakeDistVenv, install: Install, row: str
+) -> None:
+    # Inside the prefix, so not "outside the environment": but removing the interpreter or
+    # pyvenv.cfg is removing the environment, which no distribution installed.
+    venv = dist_venv({})
+    site = site_packages(venv)
+    if not (venv / "lib64").exists():
+        (venv / "lib64").symlink_to("lib")  # as venv makes it on 64-bit Linux
+    install(site, "evil", {"evil/__init__.py": b""}, extra_rows=(row,))
+    before = listing(venv)
+    proc = tether("purge", "-p", venv, "--pattern", "evil", "--yes")
+    assert proc.returncode == 2, proc.stdout
+    assert "evil-1.0.dist-info/RECORD: the row" in proc.stderr
+    assert "the environment's own" in proc.stderr
+    assert proc.stderr.rstrip().endswith("nothing removed")
+    assert listing(venv) == before
+
+
+def test_a_file_another_package_records_too_stays(dist_venv: MakeDistVenv, install: Install) -> None:
+    # Two distributions claim one file (a namespace package's shared __init__.py, or a
+    # hostile RECORD naming a neighbour's module): removing one must not break the other.
+    venv = dist_venv({})
+    site = site_packages(venv)
+    install(site, "six", {"six.py": b"six = 1\n"})
+    (site / "__pycache__").mkdir()
+    (site / "__pycache__/six.cpython-311.pyc").write_bytes(b"pyc")
+    install(site, "ns-a", {"ns/__init__.py": b"", "ns/a.py": b"a"})
+    install(site, "ns-b", {"ns/__init__.py": b"", "ns/b.py": b"b"})
+    install(site, "greedy", {"greedy.py": b""}, extra_rows=("six.py,,", "six-1.0.dist-info/METADATA,,"))
+    proc = tether(
+        "purge", "-p", venv, "--pattern", "greedy", "--pattern", "ns-a", "--yes", "--format", "json"
+    )
+    assert proc.returncode == 0, proc.stderr
+    kept = {r["name"]: r["kept"] for r in json.loads(proc.stdout)["removed"]}
+    assert kept == {
+        "greedy": [str(site / "six.py"), str(site / "six-1.0.dist-info/METADATA")],
+        "ns-a": [str(site / "ns/__init__.py")],
+    }
+    assert (site / "six.py").read_bytes() == b"six = 1\n"
+    assert (site / "__pycache__/six.cpython-311.pyc").exists()
+    assert (site / "six-1.0.dist-info/METADATA").exists()
+    assert sorted(p.name for p in (site / "ns").iterdir()) == ["__init__.py", "b.py"]
+    assert not (site / "greedy.py").exists()
+    assert tether("verify", "-p", venv).returncode == 0
+
+
+def installation(root: Path, *, managed: bool) -> Path:
+    """A Python installation of its own at *root* (not a venv): a copy of this
+    interpreter's binary and its standard library linked entry by entry, so that its
+    prefix is *root*; marked EXTERNALLY-MANAGED (PEP 668) as a distribution's Python is
+    when *managed*. Its python."""
+    import sysconfig
+
+    stdlib = Path(sysconfig.get_path("stdlib"))
+    lib = root / "lib" / stdlib.name
+    lib.mkdir(parents=True)
+    for entry in stdlib.iterdir():
+        if entry.name not in {"EXTERNALLY-MANAGED", "site-packages", "dist-packages"}:
+            (lib / entry.name).symlink_to(entry)
+    if managed:
+        (lib / "EXTERNALLY-MANAGED").write_text("[externally-managed]\nError=use apt\n")
+    (root / "bin").mkdir()
+    python = root / "bin/python3"
+    python.write_bytes(Path(os.path.realpath(sys.executable)).read_bytes())
+    python.chmod(0o755)
+    return python
+
+
+@pytest.mark.parametrize("managed", [True, False], ids=["externally-managed", "own-installation"])
+def test_an_installation_that_is_not_a_venv(tmp_path: Path, install: Install, managed: bool) -> None:
+    # A distribution's Python (PEP 668) is the system package manager's: pip refuses to
+    # touch it, and so does purge. Another installation (a pyenv build) is the user's, and
+    # the report says first that this is no virtual environment.
+    python = installation(tmp_path / "py", managed=managed)
+    site = Path(run(python, "-c", "import site; print(site.getsitepackages()[0])").stdout.strip())
+    install(site, "victim", {"victim/__init__.py": b""})
+    before = listing(tmp_path / "py")
+    proc = tether("purge", "-p", python, "--pattern", "victim", "--yes")
+    if managed:
+        assert proc.returncode == 2, proc.stdout
+        assert proc.stderr.startswith(f"tether: error: {python} is not a virtual environment")
+        assert "EXTERNALLY-MANAGED, PEP 668" in proc.stderr
+        assert proc.stderr.endswith("nothing removed\n")
+        assert listing(tmp_path / "py") == before
+    else:
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.splitlines()[0] == (
+            f"note: {python} is not a virtual environment: this is its installation, {tmp_path / 'py'}"
+        )
+        assert not (site / "victim").exists()
+
+
+def test_a_staging_directory_left_by_a_killed_purge_is_refused(
+    dist_venv: MakeDistVenv, install: Install
+) -> None:
+    # A purge killed between its moves leaves files only in .tether-purge-*: a second
+    # purge must not go on as if the environment were whole.
+    venv = dist_venv({})
+    site = site_packages(venv)
+    install(site, "demo", {"demo/__init__.py": b""})
+    stage = site / ".tether-purge-abc123"
+    stage.mkdir()
+    (stage / "MANIFEST").write_text(json.dumps([str(site / "demo/gone.py")]))
+    (stage / "0").write_text("staged")
+    before = listing(venv)
+    for yes in ((), ("--yes",)):
+        proc = tether("purge", "-p", venv, "--pattern", "demo", *yes)
+        assert proc.returncode == 2, proc.stdout
+        assert proc.stderr.startswith(f"tether: error: {stage}: left by a purge that was interrupted")
+        assert proc.stderr.endswith("nothing removed\n")
+    assert listing(venv) == before
+
+
+def test_a_file_that_became_a_directory_is_never_removed_whole(
+    dist_venv: MakeDistVenv, install: Install
+) -> None:
+    venv = dist_venv({})
+    site = site_packages(venv)
+    install(site, "demo", {"demo/__init__.py": b"", "demo/data.txt": b"x"})
+    planned = plan(target_of(venv), dict.fromkeys(scan([str(site)]).dists, "test"))
+    # Between the plan and the act, a recorded file is replaced by a directory of the user's.
+    (site / "demo/data.txt").unlink()
+    (site / "demo/data.txt").mkdir()
+    (site / "demo/data.txt/mine.txt").write_text("mine")
+    before = listing(venv)
+    with pytest.raises(
+        PurgeError, match=r"data\.txt aside \(a directory now, not the file planned\); nothing"
+    ):
+        execute(planned)
+    assert listing(venv) == before
+
+
+def test_a_neighbours_file_named_through_a_link_inside_stays(
+    dist_venv: MakeDistVenv, install: Install
+) -> None:
+    # A venv's lib64 is a link to lib: "../../../lib64/.../six.py" is six's six.py, under
+    # another spelling, and must be kept as surely as "six.py" is.
+    venv = dist_venv({})
+    site = site_packages(venv)
+    (venv / "alias").symlink_to("lib")
+    install(site, "six", {"six.py": b"six = 1\n"})
+    spelled = os.path.relpath(venv / "alias" / site.relative_to(venv / "lib") / "six.py", site)
+    install(site, "greedy", {"greedy.py": b""}, extra_rows=(f"{spelled},,",))
+    assert tether("purge", "-p", venv, "--pattern", "greedy", "--yes").returncode == 0
+    assert (site / "six.py").read_bytes() == b"six = 1\n"
+    assert not (site / "greedy.py").exists()
+
+
+@pytest.mark.parametrize("row", ["_tether_hook.pth,,", "_tether_hook/__init__.py,,"], ids=["pth", "package"])
+def test_a_record_naming_the_start_up_check_is_refused_whole(
+    dist_venv: MakeDistVenv, install: Install, tmp_path: Path, row: str
+) -> None:
+    # Removing the .pth site-install wrote would switch the lock check off unnoticed.
+    venv = dist_venv({})
+    site = site_packages(venv)
+    lock = tmp_path / "requirements.txt"
+    lock.write_text("")
+    installed = tether("site-install", "-p", venv, "--lock", lock, "--superset")
+    assert installed.returncode == 0, installed.stderr
+    assert (site / row.split(",", maxsplit=1)[0]).is_file()
+    install(site, "evil", {"evil/__init__.py": b""}, extra_rows=(row,))
+    before = listing(venv)
+    proc = tether("purge", "-p", venv, "--pattern", "evil", "--yes")
+    assert proc.returncode == 2, proc.stdout
+    assert "tether's start-up check" in proc.stderr
+    assert listing(venv) == before
+
+
+def test_an_interruption_that_is_no_os_error_puts_everything_back(
+    dist_venv: MakeDistVenv, install: Install
+) -> None:
+    # Ctrl-C (KeyboardInterrupt), or any exception other than OSError, between two moves
+    # must not leave the files moved so far in the staging directory. A path that cannot
+    # be encoded for the file system raises UnicodeEncodeError at its move, deterministically.
+    venv = dist_venv({})
+    site = site_packages(venv)
+    install(site, "demo", {"demo/__init__.py": b"", "demo/x.py": b"x"})
+    planned = plan(target_of(venv), dict.fromkeys(scan([str(site)]).dists, "test"))
+    removal = planned.removals[0]
+    hostile = replace(removal, files=(*removal.files, str(site / "demo/\ud800.py")))
+    before = listing(venv)
+    with pytest.raises(UnicodeEncodeError):
+        execute(replace(planned, removals=(hostile,)))
+    assert listing(venv) == before
+
+
+def test_a_row_with_a_nul_byte_in_a_package_that_stays(dist_venv: MakeDistVenv, install: Install) -> None:
+    venv = dist_venv({})
+    site = site_packages(venv)
+    install(site, "demo", {"demo/__init__.py": b""})
+    install(site, "other", {"other/__init__.py": b""}, extra_rows=('"ot\x00her/x.py",,',))
+    proc = tether("purge", "-p", venv, "--pattern", "demo", "--yes")
+    assert proc.returncode == 0, proc.stderr
+    assert not (site / "demo").exists()
+    assert (site / "other/__init__.py").exists()
+
+
+def test_a_staging_directory_that_cannot_be_deleted_is_said(
+    dist_venv: MakeDistVenv, install: Install, tmp_path: Path
+) -> None:
+    # An immutable file in a .dist-info: the directory moves aside, the file cannot be
+    # deleted. The package is gone from the environment; the leftover must be named, not
+    # left silently to block every later purge.
+    venv = dist_venv({})
+    site = site_packages(venv)
+    info = install(site, "demo", {"demo/__init__.py": b""})
+    probe = tmp_path / "probe"
+    probe.write_text("")
+    if shutil.which("chattr") is None or run("chattr", "+i", probe, check=False).returncode != 0:
+        pytest.skip("no immutable files here (chattr +i needs root and a file system that has them)")
+    run("chattr", "-i", probe)
+    run("chattr", "+i", info / "METADATA")
+    try:
+        proc = tether("purge", "-p", venv, "--pattern", "demo", "--yes")
+        stages = sorted(site.glob(".tether-purge-*"))
+        frozen = [p for p in site.rglob("METADATA") if p.parent.parent in stages]
+    finally:
+        for path in [info / "METADATA", *site.glob(".tether-purge-*/*/METADATA")]:
+            run("chattr", "-i", path, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert not (site / "demo").exists()
+    assert not info.exists()
+    assert len(stages) == 1
+    assert frozen
+    assert proc.stderr.startswith(f"tether: warning: {stages[0]}: the packages are removed, but this staging")
+    assert "delete it by hand" in proc.stderr

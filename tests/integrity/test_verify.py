@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import sys
@@ -86,9 +88,25 @@ def test_byte_code_and_the_record_itself_are_not_findings(dist_venv: MakeDistVen
     )
     (site / "demo/__pycache__").mkdir()
     (site / "demo/__pycache__/other.cpython-311.pyc").write_bytes(b"junk")
-    (site / "demo/legacy.pyc").write_bytes(b"junk")
     (site / "demo-1.0.dist-info/RECORD.jws").write_text("{}")
     assert findings(venv) == []
+
+
+def test_a_stray_pyc_beside_the_sources_is_unrecorded(dist_venv: MakeDistVenv, install: Install) -> None:
+    # Python imports demo/evil.pyc with no demo/evil.py at all, and never writes one there:
+    # dropping it is how code is planted without touching a recorded file.
+    venv = dist_venv({})
+    site = site_packages(venv)
+    install(site, "demo", {"demo/__init__.py": b""})
+    run(
+        venv / "bin/python",
+        "-c",
+        "import py_compile, sys; py_compile.compile(sys.argv[1], sys.argv[2])",
+        str(site / "demo/__init__.py"),
+        str(site / "demo/evil.pyc"),
+    )
+    run(venv / "bin/python", "-c", "import demo.evil")  # importable, sourceless
+    assert findings(venv) == [("demo", "unrecorded-file", str((site / "demo/evil.pyc").relative_to(venv)))]
 
 
 def test_an_unhashed_row_is_checked_for_existence(dist_venv: MakeDistVenv, install: Install) -> None:
@@ -305,3 +323,38 @@ def test_a_row_with_a_nul_byte(dist_venv: MakeDistVenv, install: Install) -> Non
         ["demo", "missing-file", repr(str((site / "demo/new\nline.py").relative_to(venv)))],
         ["demo", "unverifiable", repr(str((site / "de\x00mo/x.py").relative_to(venv)))],
     ]
+
+
+def test_a_padded_digest_means_the_same_digest(dist_venv: MakeDistVenv, install: Install) -> None:
+    # RECORD digests are urlsafe base64 *without* padding; one written with its "=" names
+    # the same bytes, so the untouched file is not "modified".
+    venv = dist_venv({})
+    site = site_packages(venv)
+    (site / "padded").mkdir()
+    (site / "padded/__init__.py").write_bytes(b"hi\n")
+    row = record_row("padded/__init__.py", b"hi\n").replace(",3", "=,3")
+    assert row.count("=,") == 1
+    install(site, "padded", {}, extra_rows=(row,))
+    assert findings(venv) == []
+    (site / "padded/__init__.py").write_bytes(b"ho\n")
+    assert [f[1] for f in findings(venv)] == ["modified-file"]
+
+
+@pytest.mark.parametrize("algorithm", ["shake_128", "shake_256", "sha3_256", "md5"])
+def test_every_algorithm_a_record_may_name_is_checked(
+    dist_venv: MakeDistVenv, install: Install, algorithm: str
+) -> None:
+    # shake_* have no fixed length (hashlib's digest() wants one): the RECORD's says it.
+    venv = dist_venv({})
+    site = site_packages(venv)
+    (site / "algo").mkdir()
+    (site / "algo/__init__.py").write_bytes(b"hi\n")
+    h = hashlib.new(algorithm, b"hi\n")
+    digest = h.digest(20) if algorithm.startswith("shake") else h.digest()  # type: ignore[call-arg]
+    value = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    install(site, "algo", {}, extra_rows=(f"algo/__init__.py,{algorithm}={value},3",))
+    assert tether("verify", "-p", venv).returncode == 0
+    (site / "algo/__init__.py").write_bytes(b"ho\n")
+    proc = tether("verify", "-p", venv)
+    assert proc.returncode == 1, proc.stderr
+    assert f"its {algorithm} differs from RECORD's" in proc.stdout

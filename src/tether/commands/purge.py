@@ -30,8 +30,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description="Remove the packages validate reports as unexpected (--invalid) or whose name "
         "matches --pattern, deleting exactly the files each one's RECORD lists. Without --yes, only "
         "lists what would be removed. All or nothing: every file is moved aside first and deleted "
-        "only when all moved. pip and tether are kept unless named exactly (--pattern pip); a RECORD "
-        "naming a path outside the environment is refused.",
+        "only when all moved. pip and tether are kept unless named exactly (--pattern pip), and so is "
+        "a file another package records too; a RECORD naming a path outside the environment, or the "
+        "environment's own files (its interpreter, pyvenv.cfg), is refused, and so is an "
+        "EXTERNALLY-MANAGED (PEP 668) installation.",
         examples=[
             "tether purge --invalid                   # list what the lock does not allow",
             "tether purge --invalid --yes             # and remove it",
@@ -94,7 +96,8 @@ def run(args: argparse.Namespace) -> int:
     named = {canonical_pattern(p) for p in args.pattern}
     planned = plan(target, _chosen(args, target), named=named)
     if args.yes:
-        execute(planned)
+        for left in execute(planned):
+            sys.stderr.write(f"tether: warning: {left}\n")
     render = purge_json if args.format == "json" else purge_text
     if args.quiet < 2:
         sys.stdout.write(render(planned, target.executable, dry_run=not args.yes))

@@ -11,9 +11,11 @@ that reinstalls the distributions with modified or missing files, or ``null``);
 removed or changed in meaning.
 
 ``tether purge --format json``: ``{"dry_run", "removed": [{"name", "version", "site",
-"reason", "files"}], "skipped": [{"name", "version", "path", "reason"}], "python",
-"prefix", "tether_version", "schema"}``; ``removed`` lists what was removed, or, in a dry
-run, what would be.
+"reason", "files", "kept"}], "skipped": [{"name", "version", "path", "reason"}],
+"python", "prefix", "venv", "tether_version", "schema"}``; ``venv`` false when the
+target is an installation itself (a pyenv build, a conda environment); ``removed`` lists
+what was removed, or, in a dry run, what would be; ``kept`` the files its RECORD lists
+that stay because a distribution that stays records them too.
 """
 
 from __future__ import annotations
@@ -119,11 +121,16 @@ def verify_json(result: Verification, python: str, prefix: str, repair: str) -> 
 def purge_text(chosen: Plan, python: str, *, dry_run: bool) -> str:
     """What was (or would be) removed, and what was left out and why."""
     lines = []
+    if not chosen.venv:
+        lines.append(
+            f"note: {python} is not a virtual environment: this is its installation, {chosen.prefix}"
+        )
     verb = "would remove" if dry_run else "removed"
     for r in chosen.removals:
         lines.append(
             f"{verb} {r.name} {r.version} ({r.reason}): {plural(len(r.files), 'file')} and "
             f"{shown(r.metadata, chosen.prefix)}"
+            + (f"; kept {plural(len(r.kept), 'file')} another package records too" if r.kept else "")
         )
     lines += [f"kept {s.name} {s.version}: {s.reason}" for s in chosen.skipped]
     if not chosen.removals:
@@ -144,6 +151,7 @@ def purge_json(chosen: Plan, python: str, *, dry_run: bool) -> str:
                 "site": r.site,
                 "reason": r.reason,
                 "files": [*r.files, r.metadata],
+                "kept": list(r.kept),
             }
             for r in chosen.removals
         ],
@@ -152,6 +160,7 @@ def purge_json(chosen: Plan, python: str, *, dry_run: bool) -> str:
         ],
         "python": python,
         "prefix": chosen.prefix,
+        "venv": chosen.venv,
         "tether_version": __version__,
         "schema": SCHEMA,
     }

@@ -28,10 +28,12 @@ itself writes it after install:
 
 - the ``RECORD`` itself (it cannot hold its own hash) and its PEP 376 signatures
   ``RECORD.jws`` and ``RECORD.p7s``;
-- byte code: every ``__pycache__`` directory and ``*.pyc`` file. pip records the byte
-  code it compiles *without* a hash, Python writes more at import; such a file is not
-  reported missing or unrecorded, and its content cannot be checked (no RECORD hashes
-  it);
+- byte code in ``__pycache__``: every ``__pycache__`` directory and the ``*.pyc`` files
+  in it. pip records the byte code it compiles *without* a hash, Python writes more at
+  import; such a file is not reported missing or unrecorded, and its content cannot be
+  checked (no RECORD hashes it). A ``*.pyc`` *beside* the sources that no RECORD lists is
+  reported unrecorded: Python never writes one there, and imports it with no source at
+  all (``import pkg.evil`` runs ``pkg/evil.pyc``);
 - any other row without a hash is checked for existence (and size, if it gives one).
 
 ``INSTALLER``, ``REQUESTED`` and ``direct_url.json`` are written by the installer and
@@ -306,8 +308,9 @@ def _check(
     if owned.hash is None or fast:
         return None, "", 0
     algorithm, want = owned.hash
+    want = want.rstrip("=")  # PEP 376 says no padding; a RECORD that pads means the same
     try:
-        got, nbytes = _digest(path, algorithm, buffer, view)
+        got, nbytes = _digest(path, algorithm, buffer, view, max(1, len(want) * 3 // 4))
     except OSError as e:
         return "unverifiable", f"cannot read it ({e.strerror or e})", 0
     if got != want:
@@ -326,9 +329,13 @@ def _kind(mode: int) -> str | None:
     return "a special file"
 
 
-def _digest(path: str, algorithm: str, buffer: bytearray, view: memoryview) -> tuple[str, int]:
+def _digest(path: str, algorithm: str, buffer: bytearray, view: memoryview, length: int) -> tuple[str, int]:
     """The RECORD form of *path*'s digest (urlsafe base64 without padding), read in
-    chunks; a FIFO or a link swapped in since :func:`os.lstat` is refused by the open."""
+    chunks; a FIFO or a link swapped in since :func:`os.lstat` is refused by the open.
+
+    :param length: the digest's length in bytes for an algorithm without a fixed one
+        (``shake_128``, ``shake_256``: the RECORD's digest says how long it is).
+    """
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
     with os.fdopen(fd, "rb", buffering=0) as f:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
@@ -341,7 +348,8 @@ def _digest(path: str, algorithm: str, buffer: bytearray, view: memoryview) -> t
                 break
             h.update(view[:n])
             total += n
-    return base64.urlsafe_b64encode(h.digest()).rstrip(b"=").decode("ascii"), total
+    digest = h.digest() if h.digest_size else h.digest(length)  # type: ignore[call-arg]
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii"), total
 
 
 def _unrecorded(dists: Sequence[Dist], recorded: set[str], owners: dict[str, Dist]) -> list[FileFinding]:
@@ -362,7 +370,7 @@ def _unrecorded(dists: Sequence[Dist], recorded: set[str], owners: dict[str, Dis
             dirs[:] = [d for d in dirs if d != "__pycache__" and not os.path.islink(os.path.join(folder, d))]
             for name in names:
                 path = os.path.join(folder, name)
-                if path in recorded or name.endswith(".pyc") or (name in UNHASHED and folder in metadata):
+                if path in recorded or (name in UNHASHED and folder in metadata):
                     continue
                 owner = _owner(folder, owners) or tops[top]
                 found.append(
