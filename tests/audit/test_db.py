@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import zipfile
 from typing import TYPE_CHECKING
 
@@ -71,3 +72,15 @@ def test_what_is_neither_a_zip_nor_a_directory_is_refused(tmp_path: Path, cache_
         archive.writestr("PYSEC-1.json", "[1, 2")
     with pytest.raises(AuditError, match=r"all\.zip:PYSEC-1\.json: invalid JSON"):
         open_database(str(junk))
+
+
+def test_a_fifo_among_the_records_is_refused_not_waited_on(records_dir: Path, cache_dir: Path) -> None:
+    # Opening a FIFO for reading blocks until a writer comes: the audit would hang.
+    os.mkfifo(records_dir / "PYSEC-2099-9.json")
+    with pytest.raises(AuditError, match=r"PYSEC-2099-9\.json: not a regular file"):
+        open_database(str(records_dir))
+
+
+def test_a_database_that_is_neither_a_file_nor_a_directory_is_named_so(cache_dir: Path) -> None:
+    with pytest.raises(AuditError, match=r"^/dev/null: not a regular file nor a directory"):
+        open_database("/dev/null")

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import zipfile
 from typing import TYPE_CHECKING
 
@@ -84,6 +85,10 @@ def open_database(path: str, *, use_cache: bool = True) -> Database:
     elif os.path.isfile(where):
         stamps = _cache.take_stamps([where])
         by_name = _index(_zip(where, path))
+    elif os.path.exists(where):
+        raise AuditError(
+            path, "not a regular file nor a directory (expected an OSV all.zip or a directory of records)"
+        )
     else:
         raise AuditError(
             path, "no such file or directory (expected an OSV all.zip or a directory of records)"
@@ -132,7 +137,11 @@ def _directory(root: str, display: str) -> Iterator[tuple[str, object]]:
             continue
         shown = os.path.join(display, os.path.relpath(path, root))
         try:
-            with open(path, "rb") as f:
+            # O_NONBLOCK: a FIFO named like a record would block the open until a writer came.
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+            with open(fd, "rb") as f:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    raise AuditError(shown, "not a regular file (expected an OSV record)")
                 data = f.read(_MAX_RECORD + 1)
         except OSError as e:
             raise AuditError(shown, f"cannot read it ({e.strerror or e})") from e
