@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import zipfile
 from typing import TYPE_CHECKING
 
@@ -84,3 +85,40 @@ def test_a_fifo_among_the_records_is_refused_not_waited_on(records_dir: Path, ca
 def test_a_database_that_is_neither_a_file_nor_a_directory_is_named_so(cache_dir: Path) -> None:
     with pytest.raises(AuditError, match=r"^/dev/null: not a regular file nor a directory"):
         open_database("/dev/null")
+
+
+@pytest.mark.parametrize(
+    ("content", "key"),
+    [
+        pytest.param('{"id": "X-1", "affected": {"package": {"ecosystem": "PyPI"}}}', "'affected'", id="map"),
+        pytest.param('{"id": "X-1", "affected": ["idna"]}', "'affected[0]'", id="entry"),
+        pytest.param(
+            '{"id": "X-1", "affected": [{"package": ["PyPI", "idna"]}]}',
+            "'affected[0].package'",
+            id="package",
+        ),
+    ],
+)
+def test_a_record_whose_affected_is_malformed_is_refused_not_skipped(
+    records_dir: Path, cache_dir: Path, content: str, key: str
+) -> None:
+    # Online, the same record fails the run (the client parses it); offline it was
+    # indexed under no package and the audit said "no known vulnerabilities".
+    (records_dir / "X-1.json").write_text(content)
+    with pytest.raises(AuditError, match=re.escape(f"X-1.json: not an OSV record: in {key}")):
+        open_database(str(records_dir))
+
+
+def test_a_database_without_a_pypi_record_is_refused(tmp_path: Path, cache_dir: Path) -> None:
+    # A --db pointing at the wrong folder, or another ecosystem's export, would answer
+    # "no known vulnerabilities" for everything.
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(AuditError, match="empty: holds no OSV record of a PyPI package"):
+        open_database(str(tmp_path / "empty"))
+    npm = tmp_path / "npm.zip"
+    with zipfile.ZipFile(npm, "w") as archive:
+        archive.writestr(
+            "X-1.json", '{"id": "X-1", "affected": [{"package": {"ecosystem": "npm", "name": "a"}}]}'
+        )
+    with pytest.raises(AuditError, match=r"npm\.zip: holds no OSV record of a PyPI package"):
+        open_database(str(npm))

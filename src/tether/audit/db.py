@@ -38,7 +38,7 @@ __all__ = ["Database", "open_database"]
 _SUFFIXES = (".json", ".yaml", ".yml")
 #: The largest record read (OSV records are a few KB; a zip member may claim anything).
 _MAX_RECORD = 16 << 20
-_INDEX_VERSION = 1
+_INDEX_VERSION = 2
 
 
 class Database:
@@ -93,6 +93,11 @@ def open_database(path: str, *, use_cache: bool = True) -> Database:
         raise AuditError(
             path, "no such file or directory (expected an OSV all.zip or a directory of records)"
         )
+    if not by_name:
+        # The wrong folder, or another ecosystem's export: every package would pass.
+        raise AuditError(
+            path, "holds no OSV record of a PyPI package (expected an OSV all.zip or a directory of records)"
+        )
     if use_cache:
         _cache.put("osv-db", key, stamps, by_name)
     return Database(path, by_name)
@@ -103,7 +108,7 @@ def _index(records: Iterator[tuple[str, object]]) -> dict[str, list[tuple[str, s
     for where, raw in records:
         if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
             raise AuditError(where, "not an OSV record: expected a mapping with an 'id'")
-        names = set(package_names(raw))
+        names = set(package_names(raw, where))
         if not names:
             continue
         text = json.dumps(raw)

@@ -291,13 +291,20 @@ def parse_advisory(data: object, where: str) -> Advisory:
     )
 
 
-def package_names(data: object) -> Iterable[NormalizedName]:
-    """The PyPI packages a raw record names (for indexing; nothing is checked)."""
-    if not isinstance(data, dict):
-        return
-    for entry in data.get("affected") or ():
-        package = entry.get("package") if isinstance(entry, dict) else None
-        if isinstance(package, dict) and package.get("ecosystem") == ECOSYSTEM:
+def package_names(data: Mapping[str, object], where: str) -> Iterable[NormalizedName]:
+    """The PyPI packages a raw record names (for indexing).
+
+    Only the shape of ``affected`` is checked (a list of mappings, each ``package`` a
+    mapping), which is what finding the names reads: a record skipped for being
+    malformed there would be a record silently missing from an offline audit, where the
+    online one, which parses every record it is handed, fails.
+
+    :raises AuditError: when ``affected`` is not of that shape.
+    """
+    for i, raw in enumerate(_list(data.get("affected"), where, "affected")):
+        entry = _mapping(raw, where, f"affected[{i}]")
+        package = _mapping(entry.get("package", {}), where, f"affected[{i}].package")
+        if package.get("ecosystem") == ECOSYSTEM:
             name = package.get("name")
             if isinstance(name, str):
                 yield canonicalize_name(name)
