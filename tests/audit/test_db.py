@@ -122,3 +122,16 @@ def test_a_database_without_a_pypi_record_is_refused(tmp_path: Path, cache_dir: 
         )
     with pytest.raises(AuditError, match=r"npm\.zip: holds no OSV record of a PyPI package"):
         open_database(str(npm))
+
+
+def test_a_yaml_record_whose_aliases_expand_without_end_is_refused(
+    records_dir: Path, cache_dir: Path
+) -> None:
+    # 600 bytes of anchors and aliases ("billion laughs") that indexing expanded into
+    # billions of strings: minutes and gigabytes. OSV records use no aliases.
+    lines = ["id: PYSEC-2099-8", "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 10)]
+    lines += ["affected:", "- package: {ecosystem: PyPI, name: idna}", "  versions: ['3.6']"]
+    (records_dir / "PYSEC-2099-8.yaml").write_text("\n".join(lines) + "\n")
+    with pytest.raises(AuditError, match=r"PYSEC-2099-8\.yaml: invalid YAML for an OSV record \(an alias"):
+        open_database(str(records_dir))

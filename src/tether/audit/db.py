@@ -185,7 +185,28 @@ def _load(data: bytes, where: str) -> object:
 
     loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
     try:
-        return yaml.load(data, Loader=loader)  # noqa: S506 - BaseLoader builds only str/list/dict
+        record = yaml.load(data, Loader=loader)  # noqa: S506 - BaseLoader builds only str/list/dict
     except (yaml.YAMLError, RecursionError) as e:
         first = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise AuditError(where, f"invalid YAML ({first})") from e
+    if b"*" in data:  # an alias needs one; most records have none, and skip the walk
+        _no_shared_nodes(record, where)
+    return record
+
+
+def _no_shared_nodes(record: object, where: str) -> None:
+    """Refuse a record in which an alias repeats a list or mapping.
+
+    The loader builds an aliased node once and shares it, so a few hundred bytes of
+    nested aliases ("billion laughs") load at once, and then expand without end when the
+    record is indexed (written as JSON) or matched. OSV records hold no aliases.
+    """
+    seen: set[int] = set()
+    stack = [record]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict | list):
+            if id(item) in seen:
+                raise AuditError(where, "invalid YAML for an OSV record (an alias '*' repeats a node)")
+            seen.add(id(item))
+            stack.extend(item.values() if isinstance(item, dict) else item)
