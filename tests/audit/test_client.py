@@ -264,6 +264,10 @@ def test_https_proxy_and_ssl_cert_file_are_honoured(
     [
         pytest.param("ftp://127.0.0.1/osv", "ftp://127.0.0.1/osv: not a URL tether can ask", id="scheme"),
         pytest.param("osv.example", "osv.example: not a URL tether can ask", id="no-scheme"),
+        # urlsplit raised ValueError here: a traceback, exit 1.
+        pytest.param("http://[::1", "http://[::1: not a URL tether can ask", id="ipv6"),
+        # Asked three times, then "not a valid HTTP answer".
+        pytest.param("http://osv example", "http://osv example: not a URL tether can ask", id="space"),
     ],
 )
 def test_a_url_that_cannot_be_asked_is_one_error_not_retried(cache_dir: Path, url: str, message: str) -> None:
@@ -301,3 +305,4 @@ def test_an_answer_that_is_not_http_is_an_error(cache_dir: Path) -> None:
         httpd.shutdown()
         httpd.server_close()
     assert cached_answers(cache_dir) == []
+
