@@ -99,6 +99,7 @@ class Client:
         :raises AuditError: when the service cannot be asked or answers wrongly.
         """
         self._check_url()
+        self._check_certificates()
         answers: dict[tuple[str, str], list[object]] = {}
         wanted = list(dict.fromkeys(packages))
         if self.use_cache:
@@ -130,6 +131,22 @@ class Client:
             or any(c.isspace() or not c.isprintable() for c in self.url)
         ):
             raise AuditError(self.url, "not a URL tether can ask: expected http://HOST or https://HOST")
+
+    def _check_certificates(self) -> None:
+        """Load ``SSL_CERT_FILE`` once, before any request: a file that cannot be read
+        is the user's to fix, not a network failure to try three times."""
+        import os
+
+        from tether._net import first_line, ssl_context
+
+        cafile = os.environ.get("SSL_CERT_FILE") or None
+        try:
+            ssl_context(cafile)
+        except OSError as e:  # ssl.SSLError is one
+            why = first_line(e.strerror or e) if not isinstance(e, ssl.SSLError) else first_line(e)
+            raise AuditError(
+                str(cafile), f"SSL_CERT_FILE: cannot load certificates from it ({why})"
+            ) from None
 
     def _query(self, packages: Sequence[tuple[str, str]]) -> dict[tuple[str, str], list[str]]:
         """The ids of the records affecting each package, every page followed."""
