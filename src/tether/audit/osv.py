@@ -13,7 +13,9 @@ Choices where the schema is silent:
 
 - Events are sorted by version before they are applied, as the schema's evaluation
   algorithm says (real records list them out of order: PYSEC-2023-192 gives the 2.x
-  range before the 1.x one).
+  range before the 1.x one). Events at one version (a ``fixed`` and an ``introduced``
+  where two ranges meet) apply in the order the record lists them, as OSV applies them
+  (PYSEC-2023-72's versions list, which OSV expanded from its ranges, says so).
 - An event whose version is not a PEP 440 version (``0.6m4``, a date) is ignored: pip
   cannot install such a release, and no PEP 440 version compares with it. An explicit
   ``versions`` entry is also compared as text, so nothing is lost for it.
@@ -210,8 +212,9 @@ def _range(data: dict[str, object], where: str, path: str) -> Range | None:
             version = parse_version(value)
             if version is not None:
                 events.append((kind, version))
-    # "0" first; at one version, introduced before last_affected before fixed.
-    events.sort(key=lambda e: (e[1] is not None, e[1] or Version("0"), _ORDER[e[0]]))
+    # "0" first, then by version; events at one version keep the record's order (a
+    # stable sort), as OSV applies them.
+    events.sort(key=lambda e: (e[1] is not None, e[1] or Version("0")))
     return Range(events=tuple(events))
 
 
