@@ -135,3 +135,33 @@ def test_a_yaml_record_whose_aliases_expand_without_end_is_refused(
     (records_dir / "PYSEC-2099-8.yaml").write_text("\n".join(lines) + "\n")
     with pytest.raises(AuditError, match=r"PYSEC-2099-8\.yaml: invalid YAML for an OSV record \(an alias"):
         open_database(str(records_dir))
+
+
+def _flag_member(path: Path, *, flags: int = 0, method: int | None = None) -> None:
+    """Rewrite the one member's header fields in both the local and the central header."""
+    import struct
+
+    data = bytearray(path.read_bytes())
+    for signature, flag_at, method_at in ((b"PK\x03\x04", 6, 8), (b"PK\x01\x02", 8, 10)):
+        at = data.find(signature)
+        data[at + flag_at] |= flags
+        if method is not None:
+            data[at + method_at : at + method_at + 2] = struct.pack("<H", method)
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize(
+    ("flags", "method", "why"),
+    [(1, None, "encrypted"), (0, 97, "compression method is not supported")],
+    ids=["encrypted", "unknown-method"],
+)
+def test_a_zip_member_that_zipfile_cannot_read_is_named(
+    tmp_path: Path, cache_dir: Path, flags: int, method: int | None, why: str
+) -> None:
+    # zipfile raises RuntimeError and NotImplementedError for these: a traceback, exit 1.
+    archive = tmp_path / "all.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        out.writestr("PYSEC-1.json", '{"id": "PYSEC-1"}')
+    _flag_member(archive, flags=flags, method=method)
+    with pytest.raises(AuditError, match=rf"all\.zip:PYSEC-1\.json: cannot read it from the zip \(.*{why}"):
+        open_database(str(archive))

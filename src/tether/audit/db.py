@@ -168,7 +168,9 @@ def _zip(path: str, display: str) -> Iterator[tuple[str, object]]:
                 raise AuditError(shown, f"a record of {info.file_size} bytes; expected at most {_MAX_RECORD}")
             try:
                 data = archive.read(info)
-            except (OSError, zipfile.BadZipFile, ValueError) as e:
+            except (OSError, zipfile.BadZipFile, ValueError, RuntimeError, NotImplementedError) as e:
+                # RuntimeError: an encrypted member; NotImplementedError: a compression
+                # method zipfile does not know.
                 raise AuditError(shown, f"cannot read it from the zip ({e})") from e
             yield shown, _load(data, shown)
 
