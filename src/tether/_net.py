@@ -112,6 +112,14 @@ def _context(cafile: str | None) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=cafile)
 
 
+def ssl_context(cafile: str | None) -> ssl.SSLContext:
+    """The context :func:`opener` uses for *cafile* (``SSL_CERT_FILE``), loaded once.
+
+    :raises OSError: when *cafile* cannot be read or holds no certificate.
+    """
+    return _context(cafile)
+
+
 def opener(connections: Connections) -> urllib.request.OpenerDirector:
     """A urllib opener (proxies from the environment) whose connections go to *connections*."""
     context = _context(os.environ.get("SSL_CERT_FILE") or None)

@@ -264,6 +264,10 @@ def test_https_proxy_and_ssl_cert_file_are_honoured(
     [
         pytest.param("ftp://127.0.0.1/osv", "ftp://127.0.0.1/osv: not a URL tether can ask", id="scheme"),
         pytest.param("osv.example", "osv.example: not a URL tether can ask", id="no-scheme"),
+        # urlsplit raised ValueError here: a traceback, exit 1.
+        pytest.param("http://[::1", "http://[::1: not a URL tether can ask", id="ipv6"),
+        # Asked three times, then "not a valid HTTP answer".
+        pytest.param("http://osv example", "http://osv example: not a URL tether can ask", id="space"),
     ],
 )
 def test_a_url_that_cannot_be_asked_is_one_error_not_retried(cache_dir: Path, url: str, message: str) -> None:
@@ -301,3 +305,19 @@ def test_an_answer_that_is_not_http_is_an_error(cache_dir: Path) -> None:
         httpd.shutdown()
         httpd.server_close()
     assert cached_answers(cache_dir) == []
+
+
+def test_an_unreadable_ssl_cert_file_is_named_and_not_retried(
+    cache_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # It was "cannot reach it (FileNotFoundError ...)" after three attempts, naming
+    # neither the file nor the variable.
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "missing.pem"))
+    client = Client("https://127.0.0.1:1")
+    with pytest.raises(AuditError, match=r"missing\.pem: SSL_CERT_FILE: cannot load certificates from it"):
+        client.lookup(AFFECTED)
+    assert client.requests == 0
+    (tmp_path / "junk.pem").write_text("not a certificate")
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "junk.pem"))
+    with pytest.raises(AuditError, match=r"junk\.pem: SSL_CERT_FILE: cannot load certificates from it"):
+        client.lookup(AFFECTED)

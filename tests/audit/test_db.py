@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import zipfile
 from typing import TYPE_CHECKING
 
@@ -71,3 +73,95 @@ def test_what_is_neither_a_zip_nor_a_directory_is_refused(tmp_path: Path, cache_
         archive.writestr("PYSEC-1.json", "[1, 2")
     with pytest.raises(AuditError, match=r"all\.zip:PYSEC-1\.json: invalid JSON"):
         open_database(str(junk))
+
+
+def test_a_fifo_among_the_records_is_refused_not_waited_on(records_dir: Path, cache_dir: Path) -> None:
+    # Opening a FIFO for reading blocks until a writer comes: the audit would hang.
+    os.mkfifo(records_dir / "PYSEC-2099-9.json")
+    with pytest.raises(AuditError, match=r"PYSEC-2099-9\.json: not a regular file"):
+        open_database(str(records_dir))
+
+
+def test_a_database_that_is_neither_a_file_nor_a_directory_is_named_so(cache_dir: Path) -> None:
+    with pytest.raises(AuditError, match=r"^/dev/null: not a regular file nor a directory"):
+        open_database("/dev/null")
+
+
+@pytest.mark.parametrize(
+    ("content", "key"),
+    [
+        pytest.param('{"id": "X-1", "affected": {"package": {"ecosystem": "PyPI"}}}', "'affected'", id="map"),
+        pytest.param('{"id": "X-1", "affected": ["idna"]}', "'affected[0]'", id="entry"),
+        pytest.param(
+            '{"id": "X-1", "affected": [{"package": ["PyPI", "idna"]}]}',
+            "'affected[0].package'",
+            id="package",
+        ),
+    ],
+)
+def test_a_record_whose_affected_is_malformed_is_refused_not_skipped(
+    records_dir: Path, cache_dir: Path, content: str, key: str
+) -> None:
+    # Online, the same record fails the run (the client parses it); offline it was
+    # indexed under no package and the audit said "no known vulnerabilities".
+    (records_dir / "X-1.json").write_text(content)
+    with pytest.raises(AuditError, match=re.escape(f"X-1.json: not an OSV record: in {key}")):
+        open_database(str(records_dir))
+
+
+def test_a_database_without_a_pypi_record_is_refused(tmp_path: Path, cache_dir: Path) -> None:
+    # A --db pointing at the wrong folder, or another ecosystem's export, would answer
+    # "no known vulnerabilities" for everything.
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(AuditError, match="empty: holds no OSV record of a PyPI package"):
+        open_database(str(tmp_path / "empty"))
+    npm = tmp_path / "npm.zip"
+    with zipfile.ZipFile(npm, "w") as archive:
+        archive.writestr(
+            "X-1.json", '{"id": "X-1", "affected": [{"package": {"ecosystem": "npm", "name": "a"}}]}'
+        )
+    with pytest.raises(AuditError, match=r"npm\.zip: holds no OSV record of a PyPI package"):
+        open_database(str(npm))
+
+
+def test_a_yaml_record_whose_aliases_expand_without_end_is_refused(
+    records_dir: Path, cache_dir: Path
+) -> None:
+    # 600 bytes of anchors and aliases ("billion laughs") that indexing expanded into
+    # billions of strings: minutes and gigabytes. OSV records use no aliases.
+    lines = ["id: PYSEC-2099-8", "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 10)]
+    lines += ["affected:", "- package: {ecosystem: PyPI, name: idna}", "  versions: ['3.6']"]
+    (records_dir / "PYSEC-2099-8.yaml").write_text("\n".join(lines) + "\n")
+    with pytest.raises(AuditError, match=r"PYSEC-2099-8\.yaml: invalid YAML for an OSV record \(an alias"):
+        open_database(str(records_dir))
+
+
+def _flag_member(path: Path, *, flags: int = 0, method: int | None = None) -> None:
+    """Rewrite the one member's header fields in both the local and the central header."""
+    import struct
+
+    data = bytearray(path.read_bytes())
+    for signature, flag_at, method_at in ((b"PK\x03\x04", 6, 8), (b"PK\x01\x02", 8, 10)):
+        at = data.find(signature)
+        data[at + flag_at] |= flags
+        if method is not None:
+            data[at + method_at : at + method_at + 2] = struct.pack("<H", method)
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize(
+    ("flags", "method", "why"),
+    [(1, None, "encrypted"), (0, 97, "compression method is not supported")],
+    ids=["encrypted", "unknown-method"],
+)
+def test_a_zip_member_that_zipfile_cannot_read_is_named(
+    tmp_path: Path, cache_dir: Path, flags: int, method: int | None, why: str
+) -> None:
+    # zipfile raises RuntimeError and NotImplementedError for these: a traceback, exit 1.
+    archive = tmp_path / "all.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        out.writestr("PYSEC-1.json", '{"id": "PYSEC-1"}')
+    _flag_member(archive, flags=flags, method=method)
+    with pytest.raises(AuditError, match=rf"all\.zip:PYSEC-1\.json: cannot read it from the zip \(.*{why}"):
+        open_database(str(archive))

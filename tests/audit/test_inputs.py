@@ -70,3 +70,11 @@ def test_patterns_match_normalized_names() -> None:
     assert [p.name for p in narrow(inputs, ["django_rest", "IDNA"]).packages] == ["django-rest", "idna"]
     assert narrow(inputs, ["zope.*"]).skipped == inputs.skipped
     assert narrow(inputs, []) is inputs
+
+
+@pytest.mark.parametrize("bad", ["requests[socks]==2.0", "föö==1.0", "foo bar==1.0", "-foo==1.0", "foo.==1"])
+def test_a_package_name_that_is_not_a_name_is_refused(bad: str) -> None:
+    # Audited as written, "requests[socks]" names no package any advisory is about: the
+    # audit passed, whatever requests 2.0 carries.
+    with pytest.raises(ValueError, match=r"--package: expected NAME==VERSION.* not a valid package name"):
+        from_specs([bad])

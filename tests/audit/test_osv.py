@@ -123,3 +123,36 @@ def test_the_fast_version_key_is_the_runtimes_key() -> None:
     assert len(listed) > 300
     for text in sorted(listed | {"0", "0.0", "007.010.0", "1.0.0.0", "10", "1.2rc1", "v1.0", "1!2.0"}):
         assert version_key(text) == key(text), text
+
+
+#: PYSEC-2023-72 (pyspark), its events as the record lists them: three adjacent ranges,
+#: the one in the middle last, so that after sorting "fixed: 3.1.1" and "introduced:
+#: 3.1.1" are at one version. OSV sorts by version alone (a stable sort: the record's
+#: order breaks the tie) and expanded the record's own versions list from that:
+#: 3.1.1-3.1.3 affected, 3.2.0 and 3.2.1 not.
+PYSPARK_EVENTS = [
+    {"introduced": "0"}, {"fixed": "3.1.1"}, {"introduced": "3.2.0"},
+    {"fixed": "3.2.2"}, {"introduced": "3.1.1"}, {"fixed": "3.2.0"},
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("version", "affected"),
+    [("3.0.3", True), ("3.1.1", True), ("3.1.2.post1", True), ("3.1.4", True), ("3.2.0", False),
+     ("3.2.1", False), ("3.2.2", False)],
+)  # fmt: skip
+def test_events_at_one_version_apply_in_the_records_order(version: str, affected: bool) -> None:
+    # Ordering ties "introduced before fixed" made every 3.1.x that is not in the
+    # versions list (a post release, a release newer than the record) unaffected offline,
+    # where OSV reports it.
+    advisory = parse_advisory(
+        {
+            "id": "PYSEC-2023-72",
+            "affected": [
+                {"package": {"ecosystem": "PyPI", "name": "pyspark"},
+                 "ranges": [{"type": "ECOSYSTEM", "events": PYSPARK_EVENTS}]}
+            ],
+        },
+        "PYSEC-2023-72",
+    )  # fmt: skip
+    assert advisory.affects("pyspark", Version(version)) is affected

@@ -421,3 +421,24 @@ def test_a_malformed_record_from_the_service_is_exit_2_naming_its_url(
         f"tether: error: {osv.url}/v1/vulns/PYSEC-2024-60: not an OSV record: in 'affected', expected a list\n"
     )
     assert cached_answers(cache_dir) == []
+
+
+def test_control_characters_of_a_record_do_not_reach_the_terminal(
+    tmp_path: Path, cache_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A record (or a mirror) whose summary holds a carriage return and an erase-line
+    # sequence could draw "no known vulnerabilities" over the table; a newline split a row.
+    record = {
+        "id": "PYSEC-2099-6",
+        "aliases": ["CVE-2099-6\x1b[8m"],
+        "summary": "x\r\x1b[2Kno known vulnerabilities\nin 1 package",
+        "affected": [{"package": {"ecosystem": "PyPI", "name": "idna"}, "versions": ["3.6"]}],
+    }
+    (tmp_path / "db").mkdir()
+    (tmp_path / "db" / "PYSEC-2099-6.json").write_text(json.dumps(record))
+    code, out, _ = audit(capsys, "--db", tmp_path / "db", "--package", "idna==3.6")
+    assert code == 1
+    assert not any(c in out for c in "\r\x1b\t"), repr(out)
+    rows = [line for line in out.splitlines() if line.startswith("idna")]
+    assert len(rows) == 1
+    assert "PYSEC-2099-6" in rows[0]

@@ -98,9 +98,8 @@ class Client:
 
         :raises AuditError: when the service cannot be asked or answers wrongly.
         """
-        scheme = urllib.parse.urlsplit(self.url).scheme.lower()
-        if scheme not in {"http", "https"} or not urllib.parse.urlsplit(self.url).netloc:
-            raise AuditError(self.url, "not a URL tether can ask: expected http://HOST or https://HOST")
+        self._check_url()
+        self._check_certificates()
         answers: dict[tuple[str, str], list[object]] = {}
         wanted = list(dict.fromkeys(packages))
         if self.use_cache:
@@ -118,6 +117,36 @@ class Client:
             for package, found in fresh.items():
                 self._store(package, found)
         return {**answers, **fresh}
+
+    def _check_url(self) -> None:
+        try:
+            parts = urllib.parse.urlsplit(self.url)
+            parts.port  # noqa: B018 - raises ValueError for a port that is not one
+        except ValueError:
+            parts = None
+        if (
+            parts is None
+            or parts.scheme.lower() not in {"http", "https"}
+            or not parts.netloc
+            or any(c.isspace() or not c.isprintable() for c in self.url)
+        ):
+            raise AuditError(self.url, "not a URL tether can ask: expected http://HOST or https://HOST")
+
+    def _check_certificates(self) -> None:
+        """Load ``SSL_CERT_FILE`` once, before any request: a file that cannot be read
+        is the user's to fix, not a network failure to try three times."""
+        import os
+
+        from tether._net import first_line, ssl_context
+
+        cafile = os.environ.get("SSL_CERT_FILE") or None
+        try:
+            ssl_context(cafile)
+        except OSError as e:  # ssl.SSLError is one
+            why = first_line(e.strerror or e) if not isinstance(e, ssl.SSLError) else first_line(e)
+            raise AuditError(
+                str(cafile), f"SSL_CERT_FILE: cannot load certificates from it ({why})"
+            ) from None
 
     def _query(self, packages: Sequence[tuple[str, str]]) -> dict[tuple[str, str], list[str]]:
         """The ids of the records affecting each package, every page followed."""

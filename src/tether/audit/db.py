@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import zipfile
 from typing import TYPE_CHECKING
 
@@ -37,7 +38,7 @@ __all__ = ["Database", "open_database"]
 _SUFFIXES = (".json", ".yaml", ".yml")
 #: The largest record read (OSV records are a few KB; a zip member may claim anything).
 _MAX_RECORD = 16 << 20
-_INDEX_VERSION = 1
+_INDEX_VERSION = 2
 
 
 class Database:
@@ -84,9 +85,18 @@ def open_database(path: str, *, use_cache: bool = True) -> Database:
     elif os.path.isfile(where):
         stamps = _cache.take_stamps([where])
         by_name = _index(_zip(where, path))
+    elif os.path.exists(where):
+        raise AuditError(
+            path, "not a regular file nor a directory (expected an OSV all.zip or a directory of records)"
+        )
     else:
         raise AuditError(
             path, "no such file or directory (expected an OSV all.zip or a directory of records)"
+        )
+    if not by_name:
+        # The wrong folder, or another ecosystem's export: every package would pass.
+        raise AuditError(
+            path, "holds no OSV record of a PyPI package (expected an OSV all.zip or a directory of records)"
         )
     if use_cache:
         _cache.put("osv-db", key, stamps, by_name)
@@ -98,7 +108,7 @@ def _index(records: Iterator[tuple[str, object]]) -> dict[str, list[tuple[str, s
     for where, raw in records:
         if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
             raise AuditError(where, "not an OSV record: expected a mapping with an 'id'")
-        names = set(package_names(raw))
+        names = set(package_names(raw, where))
         if not names:
             continue
         text = json.dumps(raw)
@@ -132,7 +142,11 @@ def _directory(root: str, display: str) -> Iterator[tuple[str, object]]:
             continue
         shown = os.path.join(display, os.path.relpath(path, root))
         try:
-            with open(path, "rb") as f:
+            # O_NONBLOCK: a FIFO named like a record would block the open until a writer came.
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+            with open(fd, "rb") as f:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    raise AuditError(shown, "not a regular file (expected an OSV record)")
                 data = f.read(_MAX_RECORD + 1)
         except OSError as e:
             raise AuditError(shown, f"cannot read it ({e.strerror or e})") from e
@@ -154,7 +168,9 @@ def _zip(path: str, display: str) -> Iterator[tuple[str, object]]:
                 raise AuditError(shown, f"a record of {info.file_size} bytes; expected at most {_MAX_RECORD}")
             try:
                 data = archive.read(info)
-            except (OSError, zipfile.BadZipFile, ValueError) as e:
+            except (OSError, zipfile.BadZipFile, ValueError, RuntimeError, NotImplementedError) as e:
+                # RuntimeError: an encrypted member; NotImplementedError: a compression
+                # method zipfile does not know.
                 raise AuditError(shown, f"cannot read it from the zip ({e})") from e
             yield shown, _load(data, shown)
 
@@ -171,7 +187,28 @@ def _load(data: bytes, where: str) -> object:
 
     loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
     try:
-        return yaml.load(data, Loader=loader)  # noqa: S506 - BaseLoader builds only str/list/dict
+        record = yaml.load(data, Loader=loader)  # noqa: S506 - BaseLoader builds only str/list/dict
     except (yaml.YAMLError, RecursionError) as e:
         first = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise AuditError(where, f"invalid YAML ({first})") from e
+    if b"*" in data:  # an alias needs one; most records have none, and skip the walk
+        _no_shared_nodes(record, where)
+    return record
+
+
+def _no_shared_nodes(record: object, where: str) -> None:
+    """Refuse a record in which an alias repeats a list or mapping.
+
+    The loader builds an aliased node once and shares it, so a few hundred bytes of
+    nested aliases ("billion laughs") load at once, and then expand without end when the
+    record is indexed (written as JSON) or matched. OSV records hold no aliases.
+    """
+    seen: set[int] = set()
+    stack = [record]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict | list):
+            if id(item) in seen:
+                raise AuditError(where, "invalid YAML for an OSV record (an alias '*' repeats a node)")
+            seen.add(id(item))
+            stack.extend(item.values() if isinstance(item, dict) else item)

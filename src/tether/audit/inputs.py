@@ -25,7 +25,7 @@ import fnmatch
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from packaging.utils import canonicalize_name
+from packaging.utils import InvalidName, canonicalize_name
 
 from tether.audit import Package, Skipped
 from tether.audit.osv import parse_version
@@ -133,7 +133,14 @@ def from_specs(specs: Sequence[str]) -> Inputs:
         if not sep or not name or parse_version(version) is None or "=" in version:
             msg = f"--package: expected NAME==VERSION with a PEP 440 version, got {spec!r}"
             raise ValueError(msg)
-        packages.append(Package(name=canonicalize_name(name), version=version))
+        try:
+            # A name no package can have ("requests[socks]") is about no advisory: it
+            # would pass the audit whatever the package it was meant for carries.
+            canonical = canonicalize_name(name, validate=True)
+        except InvalidName:
+            msg = f"--package: expected NAME==VERSION, got {spec!r}: {name!r} is not a valid package name"
+            raise ValueError(msg) from None
+        packages.append(Package(name=canonical, version=version))
     return Inputs(packages=tuple(packages))
 
 

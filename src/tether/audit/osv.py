@@ -13,7 +13,9 @@ Choices where the schema is silent:
 
 - Events are sorted by version before they are applied, as the schema's evaluation
   algorithm says (real records list them out of order: PYSEC-2023-192 gives the 2.x
-  range before the 1.x one).
+  range before the 1.x one). Events at one version (a ``fixed`` and an ``introduced``
+  where two ranges meet) apply in the order the record lists them, as OSV applies them
+  (PYSEC-2023-72's versions list, which OSV expanded from its ranges, says so).
 - An event whose version is not a PEP 440 version (``0.6m4``, a date) is ignored: pip
   cannot install such a release, and no PEP 440 version compares with it. An explicit
   ``versions`` entry is also compared as text, so nothing is lost for it.
@@ -210,8 +212,9 @@ def _range(data: dict[str, object], where: str, path: str) -> Range | None:
             version = parse_version(value)
             if version is not None:
                 events.append((kind, version))
-    # "0" first; at one version, introduced before last_affected before fixed.
-    events.sort(key=lambda e: (e[1] is not None, e[1] or Version("0"), _ORDER[e[0]]))
+    # "0" first, then by version; events at one version keep the record's order (a
+    # stable sort), as OSV applies them.
+    events.sort(key=lambda e: (e[1] is not None, e[1] or Version("0")))
     return Range(events=tuple(events))
 
 
@@ -291,13 +294,20 @@ def parse_advisory(data: object, where: str) -> Advisory:
     )
 
 
-def package_names(data: object) -> Iterable[NormalizedName]:
-    """The PyPI packages a raw record names (for indexing; nothing is checked)."""
-    if not isinstance(data, dict):
-        return
-    for entry in data.get("affected") or ():
-        package = entry.get("package") if isinstance(entry, dict) else None
-        if isinstance(package, dict) and package.get("ecosystem") == ECOSYSTEM:
+def package_names(data: Mapping[str, object], where: str) -> Iterable[NormalizedName]:
+    """The PyPI packages a raw record names (for indexing).
+
+    Only the shape of ``affected`` is checked (a list of mappings, each ``package`` a
+    mapping), which is what finding the names reads: a record skipped for being
+    malformed there would be a record silently missing from an offline audit, where the
+    online one, which parses every record it is handed, fails.
+
+    :raises AuditError: when ``affected`` is not of that shape.
+    """
+    for i, raw in enumerate(_list(data.get("affected"), where, "affected")):
+        entry = _mapping(raw, where, f"affected[{i}]")
+        package = _mapping(entry.get("package", {}), where, f"affected[{i}].package")
+        if package.get("ecosystem") == ECOSYSTEM:
             name = package.get("name")
             if isinstance(name, str):
                 yield canonicalize_name(name)

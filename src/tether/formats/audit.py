@@ -26,6 +26,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING
 
 from tether import __version__
@@ -111,7 +112,20 @@ def _severity_cell(f: Finding) -> str:
     return best.band if best.base is None else f"{best.band} {best.base:.1f}"
 
 
+#: C0 and C1 controls, DEL, and the bidirectional overrides: what a record could use to
+#: move the cursor, erase what was printed, or reorder what is read.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]+")
+
+
+def _clean(text: str) -> str:
+    """*text* on one line without control characters: a record's text (from a file or a
+    service) must not redraw the terminal, e.g. a ``\\r`` that prints "no known
+    vulnerabilities" over the findings."""
+    return _CONTROLS.sub(" ", text)
+
+
 def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> list[str]:
+    rows = [tuple(_clean(cell) for cell in row) for row in rows]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     return [
         "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
@@ -169,7 +183,8 @@ def text(report: AuditReport) -> str:
         lines.append(f"no known vulnerabilities in {audited} ({where})")
     if report.ignored:
         lines.append(
-            "ignored: " + ", ".join(f"{f.id} ({f.package.name} {f.package.version})" for f in report.ignored)
+            "ignored: "
+            + _clean(", ".join(f"{f.id} ({f.package.name} {f.package.version})" for f in report.ignored))
         )
     if report.skipped:
         lines.append(f"not audited: {plural(len(report.skipped), 'package')}")
