@@ -54,14 +54,22 @@ class Derived:
 
 
 def _next_break(version: Version) -> str:
+    """The next release that may break *version*, in its epoch (``1!2.0`` -> ``1!3``:
+    a bare ``3`` is epoch 0, lower than every ``1!`` version)."""
+    epoch = f"{version.epoch}!" if version.epoch else ""
     major = version.release[0]
     if major == 0 and len(version.release) > 1:
-        return f"0.{version.release[1] + 1}"
-    return str(major + 1)
+        return f"{epoch}0.{version.release[1] + 1}"
+    return f"{epoch}{major + 1}"
 
 
 def _specifier(versions: set[Version], anchor: Anchor) -> SpecifierSet:
-    low, high = min(versions), max(versions)
+    """The specifier *anchor* makes of *versions*. ``==`` keeps a local label
+    (``==1.0+cpu``); the ordered operators may not carry one (PEP 440), and ignore the
+    candidate's, so they take the public version (``>=1.0`` holds for ``1.0+cpu``)."""
+    if anchor == "exact" and len(versions) == 1:
+        return SpecifierSet(f"=={min(versions)}")
+    low, high = Version(min(versions).public), Version(max(versions).public)
     if anchor == "exact":
         return SpecifierSet(f"=={low}" if low == high else f">={low},<={high}")
     if anchor == "lower":
