@@ -113,3 +113,22 @@ def test_a_broken_record_leaves_its_files_unowned(tmp_path: Path, make_dist: Mak
     assert csv_out.stdout.splitlines()[0] == (
         "environment,site,kind,path,line,owner,owner_version,unowned,superseded_by,content"
     )
+
+
+def test_a_huge_pth_hides_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What is kept is capped (MAX_BYTES, made small here); what is looked at is not: an
+    # import line after the cap's worth of comments, or after an overlong line (site
+    # splits on \f too), still runs at start-up, so it must still be listed.
+    monkeypatch.setattr("tether.inventory.inspect.MAX_BYTES", 4096)
+    site = tmp_path / "v" / "lib" / "python3.11" / "site-packages"
+    site.mkdir(parents=True)
+    (tmp_path / "v" / "pyvenv.cfg").write_text("home = /usr/bin\nversion = 3.11.1\n")
+    padding = "".join(f"# {'c' * 100}\n" for _ in range(100))
+    (site / "a.pth").write_text(f"{padding}import after_padding\n{'x' * 10000}\fimport after_long_line\n")
+    (site / "b.pth").write_text(f"import {'y' * 10000}\n" + "import one_of_many\n" * 1000)
+    hooks = inspect(discover([str(tmp_path)]))
+    a = [(h.line, h.content) for h in hooks if h.path.endswith("a.pth")]
+    assert a == [(101, "import after_padding"), (103, "import after_long_line")]
+    b = [(h.line, h.content) for h in hooks if h.path.endswith("b.pth")]
+    assert b[0] == (1, f"import {'y' * 4089} ... [line cut: 5911 more characters]")
+    assert b[-1] == (2, "[more start-up lines from here on, not listed: over 64 MiB of them]")

@@ -22,6 +22,7 @@ record what it writes (virtualenv's ``_virtualenv.pth``), or by malware.
 
 from __future__ import annotations
 
+import io
 import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
@@ -32,12 +33,16 @@ from tether.runtime.metadata import open_regular
 from tether.runtime.scan import MAX_BYTES
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
     from tether.inventory.models import Environment, Inventory
 
 __all__ = ["Hook", "HookKind", "Owner", "inspect"]
 
 HookKind = Literal["pth", "start", "sitecustomize", "usercustomize"]
 _MODULES: tuple[HookKind, ...] = ("sitecustomize", "usercustomize")
+#: How much of a line is read at a time.
+_PIECE = 1 << 20
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -61,7 +66,8 @@ class Hook:
     path: str
     #: The 1-based line of a ``.pth`` or ``.start`` file; ``None`` for a module.
     line: int | None
-    #: The line, in full; for a module, its whole source (up to 64 MiB).
+    #: The line, in full (cut past 64 MiB, with a note); for a module, its whole source
+    #: (up to 64 MiB).
     content: str
     owner: Owner | None
     #: The ``.start`` file that turns this ``.pth`` line off on Python 3.15 and later.
@@ -104,20 +110,65 @@ def _owners(env: Environment, site: str) -> dict[str, Owner]:
     return owners
 
 
-def _pth_hooks(text: str, start: str | None) -> list[tuple[int, str, str | None]]:
-    found = []
-    for number, line in enumerate(text.splitlines(), 1):
+def _lines(path: str) -> Iterator[tuple[int, str]] | None:
+    """The numbered lines of a ``.pth`` or ``.start`` file, split as ``site`` splits
+    them (UTF-8, a BOM dropped, ``str.splitlines``), read piece by piece so that the whole
+    file is looked at whatever its size (64 MiB of comments must not hide an ``import``
+    line after them) in bounded memory: a line longer than :data:`MAX_BYTES` characters is
+    cut there, with a note saying so. ``None`` when the file cannot be opened as a regular
+    file (a FIFO, a device, a directory)."""
+    try:
+        f = open_regular(path)
+    except (OSError, ValueError):
+        return None
+
+    def read() -> Iterator[tuple[int, str]]:
+        number, kept, cut = 0, "", 0
+        with io.TextIOWrapper(f, encoding="utf-8-sig", errors="replace", newline="") as text:
+            while piece := text.readline(_PIECE):
+                for part in piece.splitlines(keepends=True):
+                    body = part.splitlines()[0] if part.splitlines() else ""
+                    room = MAX_BYTES - len(kept)
+                    kept, cut = kept + body[:room], cut + max(0, len(body) - room)
+                    if len(body) != len(part):  # the line ends here
+                        number += 1
+                        yield number, kept + (f" ... [line cut: {cut} more characters]" if cut else "")
+                        kept, cut = "", 0
+            if kept or cut:
+                yield number + 1, kept + (f" ... [line cut: {cut} more characters]" if cut else "")
+
+    return read()
+
+
+#: The last entry of a file holding more than :data:`MAX_BYTES` of start-up code (the rest
+#: is not listed: memory), so that such a file is flagged, never silently cut short.
+_MORE = "[more start-up lines from here on, not listed: over 64 MiB of them]"
+
+
+def _pth_hooks(lines: Iterable[tuple[int, str]], start: str | None) -> list[tuple[int, str, str | None]]:
+    found: list[tuple[int, str, str | None]] = []
+    size = 0
+    for number, line in lines:
         if line.startswith(("import ", "import\t")):
+            if size >= MAX_BYTES:
+                found.append((number, _MORE, start))
+                break
             found.append((number, line.rstrip(), start))
+            size += len(line)
     return found
 
 
-def _start_hooks(text: str) -> list[tuple[int, str, str | None]]:
+def _start_hooks(lines: Iterable[tuple[int, str]]) -> list[tuple[int, str, str | None]]:
     found: list[tuple[int, str, str | None]] = []
-    for number, line in enumerate(text.splitlines(), 1):
+    size = 0
+    for number, line in lines:
         entry = line.strip()
         if entry and not entry.startswith("#"):
+            if size >= MAX_BYTES:
+                found.append((number, _MORE, None))
+                break
             found.append((number, entry, None))
+            size += len(entry)
     return found
 
 
@@ -157,15 +208,15 @@ def _site_hooks(env: Environment, site: str) -> list[Hook]:
         if name.startswith(".") or not name.endswith((".pth", ".start")):
             continue
         path = os.path.join(site, name)
-        text = _read_text(path)
-        if text is None:
+        lines = _lines(path)
+        if lines is None:
             continue
         if name.endswith(".pth"):
             start = path[: -len(".pth")] + ".start"
-            lines = _pth_hooks(text, start if f"{name[:-4]}.start" in names else None)
-            found += [("pth", path, n, line, s) for n, line, s in lines]
+            hooks = _pth_hooks(lines, start if f"{name[:-4]}.start" in names else None)
+            found += [("pth", path, n, line, s) for n, line, s in hooks]
         else:
-            found += [("start", path, n, line, s) for n, line, s in _start_hooks(text)]
+            found += [("start", path, n, line, s) for n, line, s in _start_hooks(lines)]
     found += _customize_modules(env, site)
     if not found:
         return []
