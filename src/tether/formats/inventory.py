@@ -35,7 +35,12 @@ bytes as lone surrogates (``os.fsdecode``), written ``\\udcXX`` in JSON.
 
 **CSV**: RFC 4180 (the :mod:`csv` module quotes what needs it), a header row, one row per
 distribution (``scan``, ``search``), count (``count``), file (``files``) or hook
-(``inspect``); the columns are named in each function.
+(``inspect``); the columns are named in each function. A CSV is opened in a
+spreadsheet, and what it holds was written by whoever made the installed files (a
+``Name: =HYPERLINK(...)`` in a METADATA): a cell starting with ``=``, ``+``, ``-``,
+``@``, a tab or a carriage return is written with a ``'`` before it (as OWASP advises
+against formula injection), so that no spreadsheet evaluates it. JSON holds every value
+as it is.
 """
 
 from __future__ import annotations
@@ -76,11 +81,20 @@ def _json(inventory: Inventory, **payload: object) -> str:
     return json.dumps(document, indent=2) + "\n"
 
 
+#: What makes a spreadsheet read a cell as a formula.
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> object:
+    """*value*, with a ``'`` before it if a spreadsheet would evaluate it (see the module)."""
+    return f"'{value}" if isinstance(value, str) and value.startswith(_FORMULA) else value
+
+
 def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([_cell(value) for value in row] for row in rows)
     return out.getvalue()
 
 
