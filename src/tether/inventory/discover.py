@@ -377,11 +377,18 @@ def _read_conda(prefix: str) -> tuple[list[CondaRecord], list[str]]:
         path = os.path.join(meta, name)
         try:
             with open_regular(path) as f:
-                data = json.loads(f.read(MAX_BYTES).decode("utf-8"))
+                raw = f.read(MAX_BYTES + 1)
+            if len(raw) > MAX_BYTES:
+                problems.append(f"{path}: not read (larger than {MAX_BYTES >> 20} MiB)")
+                continue
+            data = json.loads(raw.decode("utf-8"))
             files = data.get("files") or []
+            if not isinstance(data["name"], str) or not isinstance(data["version"], str):
+                msg = "'name' and 'version' must be strings"
+                raise TypeError(msg)
             record = CondaRecord(
-                name=str(data["name"]),
-                version=str(data["version"]),
+                name=data["name"],
+                version=data["version"],
                 build=str(data.get("build", "")),
                 path=path,
                 files=tuple(f for f in files if isinstance(f, str)),
