@@ -69,3 +69,20 @@ def test_csv_cells_a_spreadsheet_would_evaluate_are_neutralised(tmp_path: Path, 
     # JSON holds the values as they are.
     (env,) = json.loads(tether("scan", "--root", tmp_path, "--format", "json").stdout)["environments"]
     assert {d["name"] for d in env["distributions"]} >= {'=hyperlink("x")'}
+
+
+def test_text_output_writes_no_control_character_from_the_disk(tmp_path: Path, make_dist: MakeDist) -> None:
+    # An escape sequence in a start-up line (cursor up, erase line) would hide the
+    # UNOWNED line above it on a terminal; a name or path could do the same.
+    venv = tmp_path / "venv"
+    site = venv / "lib" / "python3.12" / "site-packages"
+    make_dist(site, "evil\x1b[2J", "1.0\x9b1A", folder="evil-1.0.dist-info")
+    (site / "evil\x1b[1A.pth").write_text("import os  # \x1b[1A\x1b[2K\n")
+    (venv / "pyvenv.cfg").write_text("home = /usr/bin\nversion = 3.12.1\n")
+    for command in ("scan", "inspect", "search", "files"):
+        args = [command, "*"] if command in ("search", "files") else [command]
+        proc = tether(*args, "--root", tmp_path)
+        assert proc.returncode in (0, 1), proc.stderr
+        assert "\x1b" not in proc.stdout and "\x9b" not in proc.stdout, (command, proc.stdout)
+    inspect_out = tether("inspect", "--root", tmp_path).stdout
+    assert "'import os  # \\x1b[1A\\x1b[2K'" in inspect_out

@@ -98,10 +98,19 @@ def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     return out.getvalue()
 
 
+def _p(text: str) -> str:
+    """*text* as it is, or quoted (``repr``) when it holds a control character: names,
+    paths and start-up lines come from files anyone could have installed, and an escape
+    sequence written as is to a terminal could rewrite what is on it (move the cursor up
+    and erase the ``UNOWNED`` line of a planted hook)."""
+    return repr(text) if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in text) else text
+
+
 def _table(rows: Sequence[Sequence[str]], indent: str = "") -> list[str]:
-    """Rows as aligned columns (the last column is not padded)."""
+    """Rows as aligned columns (the last column is not padded), each cell made printable."""
     if not rows:
         return []
+    rows = [[_p(c) for c in row] for row in rows]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     return [
         (indent + "  ".join([*(c.ljust(w) for c, w in zip(row, widths, strict=False)), row[-1]])).rstrip()
@@ -143,7 +152,9 @@ def _environment(env: Environment) -> dict[str, object]:
 def _describe(env: Environment) -> str:
     python = f"Python {env.python_version}" if env.python_version else "Python version unknown"
     extra = ", with its base's site-packages" if env.system_site_packages else ""
-    return f"{env.prefix}  ({env.kind}, {python}{extra}, {plural(len(env.distributions), 'distribution')})"
+    return (
+        f"{_p(env.prefix)}  ({env.kind}, {python}{extra}, {plural(len(env.distributions), 'distribution')})"
+    )
 
 
 def render_scan(inventory: Inventory, fmt: str) -> str:
@@ -188,7 +199,7 @@ def render_scan(inventory: Inventory, fmt: str) -> str:
     lines = []
     for env in inventory.environments:
         lines.append(_describe(env))
-        lines += [f"  ! {problem}" for problem in env.problems]
+        lines += [f"  ! {_p(problem)}" for problem in env.problems]
         rows = [
             (d.name, d.version or "-", d.installer or "-", d.problem or d.source) for d in env.distributions
         ]
@@ -329,9 +340,10 @@ def render_files(
     lines = []
     for f in found:
         what = f.problem or plural(len(f.files), "file")
-        lines.append(f"{f.distribution.name} {f.distribution.version}  {f.environment.prefix}  ({what})")
+        dist, prefix = f.distribution, f.environment.prefix
+        lines.append(f"{_p(dist.name)} {_p(dist.version)}  {_p(prefix)}  ({_p(what)})")
         if not count_only:
-            lines += [f"  {o.path}" for o in f.files]
+            lines += [f"  {_p(o.path)}" for o in f.files]
     lines.append(f"{plural(len(found), 'distribution')}, {plural(sum(len(f.files) for f in found), 'file')}")
     return "\n".join(lines) + "\n"
 
@@ -339,7 +351,7 @@ def render_files(
 def _shown(content: str) -> str:
     first = content.strip().splitlines()[0] if content.strip() else ""
     more = len(first) > _SHOWN or "\n" in content.strip()
-    return first[:_SHOWN] + (" ... (all of it: --format json)" if more else "")
+    return _p(first[:_SHOWN]) + (" ... (all of it: --format json)" if more else "")
 
 
 def render_inspect(inventory: Inventory, hooks: Sequence[Hook], fmt: str, *, color: bool = False) -> str:
@@ -400,13 +412,13 @@ def render_inspect(inventory: Inventory, hooks: Sequence[Hook], fmt: str, *, col
     lines = []
     for h in hooks:
         where = h.path if h.line is None else f"{h.path}:{h.line}"
-        owner = f"{h.owner.name} {h.owner.version}" if h.owner else "UNOWNED (no RECORD lists it)"
+        owner = f"{_p(h.owner.name)} {_p(h.owner.version)}" if h.owner else "UNOWNED (no RECORD lists it)"
         if color and h.owner is None:
             owner = f"\033[31m{owner}\033[0m"
-        lines.append(f"{h.kind:<13} {where}  {owner}")
+        lines.append(f"{h.kind:<13} {_p(where)}  {owner}")
         lines.append(f"    {_shown(h.content)}")
         if h.superseded_by:
-            lines.append(f"    (not run on Python 3.15+: {h.superseded_by} replaces it)")
+            lines.append(f"    (not run on Python 3.15+: {_p(h.superseded_by)} replaces it)")
     unowned = sum(h.unowned for h in hooks)
     lines.append(f"{plural(len(hooks), 'start-up hook')}, {unowned} unowned")
     return "\n".join(lines) + "\n"
