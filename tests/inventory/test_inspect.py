@@ -132,3 +132,34 @@ def test_a_huge_pth_hides_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     b = [(h.line, h.content) for h in hooks if h.path.endswith("b.pth")]
     assert b[0] == (1, f"import {'y' * 4089} ... [line cut: 5911 more characters]")
     assert b[-1] == (2, "[more start-up lines from here on, not listed: over 64 MiB of them]")
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        pytest.param({"sitecustomize.pyc": b"\x00"}, "sitecustomize.pyc", id="bare-pyc"),
+        pytest.param(
+            {"sitecustomize.cpython-311-x86_64-linux-gnu.so": b"\x7fELF"},
+            "sitecustomize.cpython-311-x86_64-linux-gnu.so",
+            id="extension",
+        ),
+        pytest.param({"sitecustomize/__init__.pyc": b"\x00"}, "sitecustomize/__init__.pyc", id="package-pyc"),
+        pytest.param(
+            {"sitecustomize.py": b"import os\n", "sitecustomize/__init__.py": b"import sys\n"},
+            "sitecustomize/__init__.py",
+            id="package-before-module",
+        ),
+    ],
+)
+def test_compiled_sitecustomize_is_listed(tmp_path: Path, files: dict[str, bytes], expected: str) -> None:
+    # Python imports a bare sitecustomize.pyc or an extension module as readily as a .py.
+    site = tmp_path / "v" / "lib" / "python3.11" / "site-packages"
+    site.mkdir(parents=True)
+    (tmp_path / "v" / "pyvenv.cfg").write_text("home = /usr/bin\nversion = 3.11.1\n")
+    for name, data in files.items():
+        (site / name).parent.mkdir(exist_ok=True)
+        (site / name).write_bytes(data)
+    (hook,) = inspect(discover([str(tmp_path)]))
+    assert (hook.kind, hook.path, hook.unowned) == ("sitecustomize", str(site / expected), True)
+    if not expected.endswith(".py"):
+        assert hook.content == f"(compiled module, {len(files[expected])} bytes: no source to show)"

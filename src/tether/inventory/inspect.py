@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -172,12 +173,40 @@ def _start_hooks(lines: Iterable[tuple[int, str]]) -> list[tuple[int, str, str |
     return found
 
 
-def _module(folder: str, name: str) -> str | None:
-    """``name.py`` or ``name/__init__.py`` in *folder*, if there."""
-    for candidate in (os.path.join(folder, f"{name}.py"), os.path.join(folder, name, "__init__.py")):
-        if os.path.isfile(candidate):
-            return candidate
+def _first_file(base: str) -> str | None:
+    """The file that an import finds for *base* (a path without suffix), in the order of
+    ``importlib``'s ``FileFinder``: an extension module, then ``.py``, then a bare ``.pyc``
+    (one not in ``__pycache__``, imported without any source)."""
+    folder, stem = os.path.split(base)
+    try:
+        names = os.listdir(folder)
+    except (OSError, ValueError):
+        return None
+    extension = re.compile(re.escape(stem) + r"(?:\.[^.]+)?\.(?:so|pyd)")
+    candidates = [*sorted(n for n in names if extension.fullmatch(n)), f"{stem}.py", f"{stem}.pyc"]
+    for name in candidates:
+        if os.path.isfile(os.path.join(folder, name)):
+            return os.path.join(folder, name)
     return None
+
+
+def _module(folder: str, name: str) -> str | None:
+    """The module *name* that an import finds in *folder*: a package (``name/__init__``)
+    first, then a module; each as source, bytecode or an extension (see
+    :func:`_first_file`)."""
+    return _first_file(os.path.join(folder, name, "__init__")) or _first_file(os.path.join(folder, name))
+
+
+def _module_text(path: str) -> str | None:
+    """The source of a module, or for a compiled one (``.pyc``, ``.so``) what it is: its
+    bytes are not text, and it runs all the same."""
+    if path.endswith(".py"):
+        return _read_text(path)
+    try:
+        size = os.stat(path).st_size
+    except OSError:
+        return None
+    return f"(compiled module, {size} bytes: no source to show)"
 
 
 def _customize_modules(
@@ -192,7 +221,7 @@ def _customize_modules(
     for folder in folders:
         for kind in _MODULES:
             module = _module(folder, kind)
-            text = _read_text(module) if module else None
+            text = _module_text(module) if module else None
             if module is not None and text is not None:
                 found.append((kind, module, None, text, None))
     return found
