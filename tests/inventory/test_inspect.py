@@ -111,7 +111,7 @@ def test_a_broken_record_leaves_its_files_unowned(tmp_path: Path, make_dist: Mak
     csv_out = tether("inspect", "--root", tmp_path, "--format", "csv")
     assert csv_out.returncode == 1
     assert csv_out.stdout.splitlines()[0] == (
-        "environment,site,kind,path,line,owner,owner_version,unowned,superseded_by,content"
+        "environment,site,kind,path,line,owner,owner_version,unowned,superseded_by,content,modified"
     )
 
 
@@ -163,3 +163,27 @@ def test_compiled_sitecustomize_is_listed(tmp_path: Path, files: dict[str, bytes
     assert (hook.kind, hook.path, hook.unowned) == ("sitecustomize", str(site / expected), True)
     if not expected.endswith(".py"):
         assert hook.content == f"(compiled module, {len(files[expected])} bytes: no source to show)"
+
+
+def test_an_owned_pth_changed_since_installed_is_flagged(tmp_path: Path, make_dist: MakeDist) -> None:
+    # Malware appending a line to setuptools' own .pth keeps setuptools as the owner; the
+    # hash its RECORD gives is what tells the file is no longer what was installed.
+    venv = tmp_path / "venv"
+    site = venv / "lib" / "python3.12" / "site-packages"
+    (venv / "lib").mkdir(parents=True)
+    (venv / "pyvenv.cfg").write_text("home = /usr/bin\nversion = 3.12.1\n")
+    info = make_dist(site, "setuptools", "69.0.0")
+    pth = site / "distutils-precedence.pth"
+    pth.write_text("import os; var = 'SETUPTOOLS_USE_DISTUTILS'\n")
+    owned_by(site, info, pth.name)
+    proc = tether("inspect", "--root", tmp_path, "--format", "json")
+    assert proc.returncode == 0, proc.stdout
+    assert [h["modified"] for h in json.loads(proc.stdout)["hooks"]] == [False]
+    with pth.open("a") as f:
+        f.write("import os; os.system('true')\n")
+    proc = tether("inspect", "--root", tmp_path, "--format", "json")
+    assert proc.returncode == 1
+    document = json.loads(proc.stdout)
+    assert [(h["owner"]["name"], h["modified"]) for h in document["hooks"]] == [("setuptools", True)] * 2
+    assert (document["unowned"], document["modified"]) == (0, 2)
+    assert "MODIFIED" in tether("inspect", "--root", tmp_path).stdout

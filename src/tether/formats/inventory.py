@@ -27,8 +27,9 @@ within a ``schema``): every document is an object with ``schema`` (an integer),
   "recorded" (as in the RECORD), "hash" ("sha256=..." or null), "size" (or null)}``.
 - ``inspect``: ``hooks``, each ``{"environment", "site", "kind" (pth, start,
   sitecustomize, usercustomize), "path", "line" (or null), "content" (in full),
-  "owner" ({"name", "version", "path"} or null), "unowned", "superseded_by"}``, and
-  ``unowned`` (how many hooks no distribution owns).
+  "owner" ({"name", "version", "path"} or null), "unowned", "superseded_by", "modified"
+  (its file no longer has the hash its owner's RECORD gives)}``, ``unowned`` (how many
+  hooks no distribution owns) and ``modified`` (how many are modified).
 
 Paths are as the file system gives them: a name that is not UTF-8 keeps its undecodable
 bytes as lone surrogates (``os.fsdecode``), written ``\\udcXX`` in JSON.
@@ -356,7 +357,7 @@ def _shown(content: str) -> str:
 
 def render_inspect(inventory: Inventory, hooks: Sequence[Hook], fmt: str, *, color: bool = False) -> str:
     """The start-up hooks. CSV columns: ``environment, site, kind, path, line, owner,
-    owner_version, unowned, superseded_by, content`` (content in full). *color* shows
+    owner_version, unowned, superseded_by, content, modified`` (content in full). *color* shows
     ``UNOWNED`` in red in the text output."""
     if fmt == "json":
         return _json(
@@ -374,10 +375,12 @@ def render_inspect(inventory: Inventory, hooks: Sequence[Hook], fmt: str, *, col
                     else {"name": h.owner.name, "version": h.owner.version, "path": h.owner.path},
                     "unowned": h.unowned,
                     "superseded_by": h.superseded_by,
+                    "modified": h.modified,
                 }
                 for h in hooks
             ],
             unowned=sum(h.unowned for h in hooks),
+            modified=sum(h.modified for h in hooks),
         )
     if fmt == "csv":
         return _csv(
@@ -392,6 +395,7 @@ def render_inspect(inventory: Inventory, hooks: Sequence[Hook], fmt: str, *, col
                 "unowned",
                 "superseded_by",
                 "content",
+                "modified",
             ),
             (
                 (
@@ -405,6 +409,7 @@ def render_inspect(inventory: Inventory, hooks: Sequence[Hook], fmt: str, *, col
                     h.unowned,
                     h.superseded_by or "",
                     h.content,
+                    h.modified,
                 )
                 for h in hooks
             ),
@@ -413,12 +418,18 @@ def render_inspect(inventory: Inventory, hooks: Sequence[Hook], fmt: str, *, col
     for h in hooks:
         where = h.path if h.line is None else f"{h.path}:{h.line}"
         owner = f"{_p(h.owner.name)} {_p(h.owner.version)}" if h.owner else "UNOWNED (no RECORD lists it)"
-        if color and h.owner is None:
+        if h.modified:
+            owner += ", MODIFIED (its hash is not the one its RECORD gives)"
+        if color and (h.owner is None or h.modified):
             owner = f"\033[31m{owner}\033[0m"
         lines.append(f"{h.kind:<13} {_p(where)}  {owner}")
         lines.append(f"    {_shown(h.content)}")
         if h.superseded_by:
             lines.append(f"    (not run on Python 3.15+: {_p(h.superseded_by)} replaces it)")
     unowned = sum(h.unowned for h in hooks)
-    lines.append(f"{plural(len(hooks), 'start-up hook')}, {unowned} unowned")
+    modified = sum(h.modified for h in hooks)
+    lines.append(
+        f"{plural(len(hooks), 'start-up hook')}, {unowned} unowned"
+        + (f", {modified} modified" if modified else "")
+    )
     return "\n".join(lines) + "\n"

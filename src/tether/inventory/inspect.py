@@ -17,11 +17,15 @@ Read as ``site`` reads it (``Lib/site.py``, ``addpackage``), without running any
 Each hook's file is looked up in the ``RECORD`` of every distribution of its site, and
 in the ``files`` of conda's records: the one that lists it is its owner. A hook no
 distribution owns (``owner`` is ``None``) was put there by hand, by a tool that does not
-record what it writes (virtualenv's ``_virtualenv.pth``), or by malware.
+record what it writes (virtualenv's ``_virtualenv.pth``), or by malware; a hook whose file
+no longer has the hash its owner's RECORD gives is ``modified`` (changed since it was
+installed: an ``import`` line appended to setuptools' own ``.pth`` is not setuptools').
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import os
 import re
@@ -73,6 +77,9 @@ class Hook:
     owner: Owner | None
     #: The ``.start`` file that turns this ``.pth`` line off on Python 3.15 and later.
     superseded_by: str | None = None
+    #: Its owner's RECORD gives a hash the file no longer has: changed since it was
+    #: installed (an ``import`` line appended to a distribution's own ``.pth``).
+    modified: bool = False
 
     @property
     def unowned(self) -> bool:
@@ -91,13 +98,14 @@ def _read_text(path: str) -> str | None:
     return data.decode("utf-8-sig", "replace")
 
 
-def _owners(env: Environment, site: str) -> dict[str, Owner]:
-    """Every file the distributions of *site* (and conda's records) list, to its owner."""
-    owners: dict[str, Owner] = {}
+def _owners(env: Environment, site: str) -> dict[str, tuple[Owner, tuple[str, str] | None]]:
+    """Every file the distributions of *site* (and conda's records) list, to its owner and
+    the hash its RECORD gives (``None`` when it gives none)."""
+    owners: dict[str, tuple[Owner, tuple[str, str] | None]] = {}
     for record in env.conda_packages:
         owner = Owner(name=record.name, version=record.version, path=record.path)
         for name in record.files:
-            owners.setdefault(os.path.normpath(os.path.join(env.prefix, name)), owner)
+            owners.setdefault(os.path.normpath(os.path.join(env.prefix, name)), (owner, None))
     for dist in env.distributions:
         if dist.site != site or not dist.path.endswith(".dist-info"):
             continue
@@ -107,8 +115,23 @@ def _owners(env: Environment, site: str) -> dict[str, Owner]:
             continue  # what it owns is unknown: its files show as unowned
         owner = Owner(name=dist.name, version=dist.version, path=dist.path)
         for f in files:
-            owners.setdefault(f.path, owner)
+            owners.setdefault(f.path, (owner, f.hash))
     return owners
+
+
+def _differs(path: str, recorded: tuple[str, str] | None) -> bool:
+    """Whether *path*'s content no longer has the hash its RECORD gives (read in chunks;
+    a file that cannot be read, or an algorithm ``hashlib`` lacks, is not called changed)."""
+    if recorded is None:
+        return False
+    try:
+        h = hashlib.new(recorded[0])
+        with open_regular(path) as f:
+            while chunk := f.read(1 << 20):
+                h.update(chunk)
+    except (OSError, ValueError):
+        return False
+    return base64.urlsafe_b64encode(h.digest()).rstrip(b"=").decode("ascii") != recorded[1]
 
 
 def _lines(path: str) -> Iterator[tuple[int, str]] | None:
@@ -250,6 +273,11 @@ def _site_hooks(env: Environment, site: str) -> list[Hook]:
     if not found:
         return []
     owners = _owners(env, site)
+    modified = {
+        path: _differs(path, owners[path][1])
+        for path in {os.path.normpath(f[1]) for f in found}
+        if path in owners
+    }
     return [
         Hook(
             environment=env,
@@ -258,8 +286,9 @@ def _site_hooks(env: Environment, site: str) -> list[Hook]:
             path=path,
             line=line,
             content=content,
-            owner=owners.get(os.path.normpath(path)),
+            owner=owners[os.path.normpath(path)][0] if os.path.normpath(path) in owners else None,
             superseded_by=start,
+            modified=modified.get(os.path.normpath(path), False),
         )
         for kind, path, line, content, start in found
     ]
