@@ -460,6 +460,9 @@ def read_environment(prefix: str, kind: Kind, *, inherited_only: bool = False) -
     inherited: list[str] = []
     if config.system_site_packages and base is not None and version:
         inherited = _base_sites(base, ".".join(version.split(".")[:2]))
+        # A pyvenv.cfg whose home is the venv's own bin/ names no other site.
+        own = {os.path.realpath(s) for s in sites}
+        inherited = [s for s in inherited if os.path.realpath(s) not in own]
     dists, leftovers = _distributions(sites, conda, prefix)
     if not sites:
         problems.append(f"{prefix}: no lib/pythonX.Y/site-packages")
