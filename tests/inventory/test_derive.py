@@ -170,3 +170,18 @@ def test_every_anchor_holds_for_odd_versions(tmp_path: Path, make_dist: MakeDist
                 if r.name == dist and (r.marker is None or r.marker.evaluate({"python_version": minor}))
             ]
             assert req.specifier.contains(version, prereleases=True), (str(req), version)
+
+
+def test_a_name_that_is_no_distribution_name_is_left_out(tmp_path: Path, make_dist: MakeDist) -> None:
+    # Requirement() refuses such a name: it must be a note, not a traceback.
+    site = tmp_path / "v" / "lib" / "python3.11" / "site-packages"
+    make_dist(site, "good", "1.0")
+    make_dist(site, '=HYPERLINK("x")', "1.0", folder="evil-1.0.dist-info")
+    (tmp_path / "v" / "pyvenv.cfg").write_text("home = /usr/bin\nversion = 3.11.1\n")
+    derived = derive(discover([str(tmp_path)]))
+    assert [str(r) for r in derived.requirements] == ["good==1.0"]
+    assert derived.notes == (
+        f"{site / 'evil-1.0.dist-info'}: left out (name '=hyperlink(\"x\")' is not a valid distribution name)",
+    )
+    proc = tether("derive", "-p", tmp_path / "v")
+    assert (proc.returncode, proc.stdout.splitlines()[-1]) == (0, "good==1.0"), proc.stderr
