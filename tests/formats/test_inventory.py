@@ -86,3 +86,13 @@ def test_text_output_writes_no_control_character_from_the_disk(tmp_path: Path, m
         assert "\x1b" not in proc.stdout and "\x9b" not in proc.stdout, (command, proc.stdout)
     inspect_out = tether("inspect", "--root", tmp_path).stdout
     assert "'import os  # \\x1b[1A\\x1b[2K'" in inspect_out
+
+
+def test_derive_notes_write_no_control_character(tmp_path: Path, make_dist: MakeDist) -> None:
+    # A note names the metadata folder, whose name is whatever was written to the disk.
+    venv = tmp_path / "venv"
+    make_dist(venv / "lib" / "python3.12" / "site-packages", "odd", "x", folder="odd\x1b[2J.dist-info")
+    (venv / "pyvenv.cfg").write_text("home = /usr/bin\nversion = 3.12.1\n")
+    proc = tether("derive", "--root", tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "\x1b" not in proc.stderr and "left out" in proc.stderr

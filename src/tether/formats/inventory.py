@@ -62,7 +62,15 @@ if TYPE_CHECKING:
     from tether.inventory.models import Distribution, Environment, Inventory
     from tether.inventory.search import Match
 
-__all__ = ["FORMATS", "render_count", "render_files", "render_inspect", "render_scan", "render_search"]
+__all__ = [
+    "FORMATS",
+    "printable",
+    "render_count",
+    "render_files",
+    "render_inspect",
+    "render_scan",
+    "render_search",
+]
 
 FORMATS = ("text", "json", "csv")
 #: The contract's version: raised only if a key ever changes meaning.
@@ -99,7 +107,7 @@ def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     return out.getvalue()
 
 
-def _p(text: str) -> str:
+def printable(text: str) -> str:
     """*text* as it is, or quoted (``repr``) when it holds a control character: names,
     paths and start-up lines come from files anyone could have installed, and an escape
     sequence written as is to a terminal could rewrite what is on it (move the cursor up
@@ -111,7 +119,7 @@ def _table(rows: Sequence[Sequence[str]], indent: str = "") -> list[str]:
     """Rows as aligned columns (the last column is not padded), each cell made printable."""
     if not rows:
         return []
-    rows = [[_p(c) for c in row] for row in rows]
+    rows = [[printable(c) for c in row] for row in rows]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     return [
         (indent + "  ".join([*(c.ljust(w) for c, w in zip(row, widths, strict=False)), row[-1]])).rstrip()
@@ -153,9 +161,8 @@ def _environment(env: Environment) -> dict[str, object]:
 def _describe(env: Environment) -> str:
     python = f"Python {env.python_version}" if env.python_version else "Python version unknown"
     extra = ", with its base's site-packages" if env.system_site_packages else ""
-    return (
-        f"{_p(env.prefix)}  ({env.kind}, {python}{extra}, {plural(len(env.distributions), 'distribution')})"
-    )
+    count = plural(len(env.distributions), "distribution")
+    return f"{printable(env.prefix)}  ({env.kind}, {python}{extra}, {count})"
 
 
 def render_scan(inventory: Inventory, fmt: str) -> str:
@@ -200,7 +207,7 @@ def render_scan(inventory: Inventory, fmt: str) -> str:
     lines = []
     for env in inventory.environments:
         lines.append(_describe(env))
-        lines += [f"  ! {_p(problem)}" for problem in env.problems]
+        lines += [f"  ! {printable(problem)}" for problem in env.problems]
         rows = [
             (d.name, d.version or "-", d.installer or "-", d.problem or d.source) for d in env.distributions
         ]
@@ -342,9 +349,11 @@ def render_files(
     for f in found:
         what = f.problem or plural(len(f.files), "file")
         dist, prefix = f.distribution, f.environment.prefix
-        lines.append(f"{_p(dist.name)} {_p(dist.version)}  {_p(prefix)}  ({_p(what)})")
+        lines.append(
+            f"{printable(dist.name)} {printable(dist.version)}  {printable(prefix)}  ({printable(what)})"
+        )
         if not count_only:
-            lines += [f"  {_p(o.path)}" for o in f.files]
+            lines += [f"  {printable(o.path)}" for o in f.files]
     lines.append(f"{plural(len(found), 'distribution')}, {plural(sum(len(f.files) for f in found), 'file')}")
     return "\n".join(lines) + "\n"
 
@@ -352,7 +361,7 @@ def render_files(
 def _shown(content: str) -> str:
     first = content.strip().splitlines()[0] if content.strip() else ""
     more = len(first) > _SHOWN or "\n" in content.strip()
-    return _p(first[:_SHOWN]) + (" ... (all of it: --format json)" if more else "")
+    return printable(first[:_SHOWN]) + (" ... (all of it: --format json)" if more else "")
 
 
 def render_inspect(inventory: Inventory, hooks: Sequence[Hook], fmt: str, *, color: bool = False) -> str:
@@ -417,15 +426,19 @@ def render_inspect(inventory: Inventory, hooks: Sequence[Hook], fmt: str, *, col
     lines = []
     for h in hooks:
         where = h.path if h.line is None else f"{h.path}:{h.line}"
-        owner = f"{_p(h.owner.name)} {_p(h.owner.version)}" if h.owner else "UNOWNED (no RECORD lists it)"
+        owner = (
+            f"{printable(h.owner.name)} {printable(h.owner.version)}"
+            if h.owner
+            else "UNOWNED (no RECORD lists it)"
+        )
         if h.modified:
             owner += ", MODIFIED (its hash is not the one its RECORD gives)"
         if color and (h.owner is None or h.modified):
             owner = f"\033[31m{owner}\033[0m"
-        lines.append(f"{h.kind:<13} {_p(where)}  {owner}")
+        lines.append(f"{h.kind:<13} {printable(where)}  {owner}")
         lines.append(f"    {_shown(h.content)}")
         if h.superseded_by:
-            lines.append(f"    (not run on Python 3.15+: {_p(h.superseded_by)} replaces it)")
+            lines.append(f"    (not run on Python 3.15+: {printable(h.superseded_by)} replaces it)")
     unowned = sum(h.unowned for h in hooks)
     modified = sum(h.modified for h in hooks)
     lines.append(
