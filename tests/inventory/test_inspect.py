@@ -187,3 +187,14 @@ def test_an_owned_pth_changed_since_installed_is_flagged(tmp_path: Path, make_di
     assert [(h["owner"]["name"], h["modified"]) for h in document["hooks"]] == [("setuptools", True)] * 2
     assert (document["unowned"], document["modified"]) == (0, 2)
     assert "MODIFIED" in tether("inspect", "--root", tmp_path).stdout
+
+
+def test_a_module_larger_than_the_cap_says_it_is_cut(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("tether.inventory.inspect.MAX_BYTES", 1 << 20)
+    site = tmp_path / "v" / "lib" / "python3.11" / "site-packages"
+    site.mkdir(parents=True)
+    (tmp_path / "v" / "pyvenv.cfg").write_text("home = /usr/bin\nversion = 3.11.1\n")
+    (site / "sitecustomize.py").write_text("# pad\n" * (1 << 18) + "import os\n")
+    (hook,) = inspect(discover([str(tmp_path)]))
+    assert len(hook.content) < (1 << 20) + 100
+    assert hook.content.endswith("\n... [cut: the module is larger than 1 MiB]")

@@ -88,14 +88,17 @@ class Hook:
 
 
 def _read_text(path: str) -> str | None:
-    """The text of a hook file, as ``site`` decodes a ``.pth`` (UTF-8, a BOM dropped),
-    undecodable bytes replaced; ``None`` when it cannot be read."""
+    """The source of a module (UTF-8, a BOM dropped, undecodable bytes replaced), up to
+    :data:`MAX_BYTES`, with a note when there is more (it all runs); ``None`` when it
+    cannot be read."""
     try:
         with open_regular(path) as f:
             data = f.read(MAX_BYTES)
+            more = len(f.read(1))
     except (OSError, ValueError):
         return None
-    return data.decode("utf-8-sig", "replace")
+    cut = f"\n... [cut: the module is larger than {MAX_BYTES >> 20} MiB]" if more else ""
+    return data.decode("utf-8-sig", "replace") + cut
 
 
 def _owners(env: Environment, site: str) -> dict[str, tuple[Owner, tuple[str, str] | None]]:
