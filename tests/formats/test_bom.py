@@ -141,3 +141,15 @@ def test_scan_lists_every_distribution_of_every_environment(
     ]
     by_name = {c["name"]: c for c in components}  # type: ignore[attr-defined]
     assert by_name["from-archive"]["hashes"] == [{"alg": "SHA-256", "content": SHA}]
+
+
+def test_a_slash_in_a_name_cannot_make_its_purl_another_package() -> None:
+    from packageurl import PackageURL
+
+    from tether.formats.bom import purl
+
+    for name in ("evil/requests", '=h("http://x")', "a//b"):
+        parsed = PackageURL.from_string(purl(name, "1.0"))
+        assert (parsed.namespace, parsed.name, parsed.version) == (None, name.lower(), "1.0"), purl(
+            name, "1.0"
+        )

@@ -145,3 +145,43 @@ def test_a_venv_with_system_site_packages_derives_what_it_imports(
     assert [(d.name, d.version) for d in inventory.visible(env)] == [("six", "1.16.0"), ("pip", "23.2.1")]
     assert [e.inherited_only for e in inventory.environments] == [True, False]
     assert [str(r) for r in derive(inventory).requirements] == ["pip==23.2.1", "six==1.16.0"]
+
+
+@pytest.mark.parametrize("anchor", ["exact", "lower", "upper", "range"])
+def test_every_anchor_holds_for_odd_versions(tmp_path: Path, make_dist: MakeDist, anchor: str) -> None:
+    # A local label (PEP 440 forbids it after >=, <=, <), an epoch (a bare "<3" is below
+    # every "1!" version), a post- and a pre-release: each environment must satisfy the
+    # line written for it.
+    layout = {
+        "a": ("3.11", {"local": "1.0+cpu", "epoch": "1!2.0", "post": "1.0.post1", "pre": "2.0rc1"}),
+        "b": ("3.11", {"local": "1.0+cu118", "epoch": "0.0.1", "post": "1.0.post1", "pre": "2.0rc1"}),
+        "c": ("3.12", {"local": "2.1+cpu", "epoch": "1!2.0", "post": "0.0.1", "pre": "1.0a1"}),
+    }
+    for name, (minor, dists) in layout.items():
+        for dist, version in dists.items():
+            make_dist(tmp_path / name / "lib" / f"python{minor}" / "site-packages", dist, version)
+        (tmp_path / name / "pyvenv.cfg").write_text(f"home = /usr/bin\nversion = {minor}.1\n")
+    derived = derive(discover([str(tmp_path)]), anchor)  # type: ignore[arg-type]
+    for minor, dists in layout.values():
+        for dist, version in dists.items():
+            (req,) = [
+                r
+                for r in derived.requirements
+                if r.name == dist and (r.marker is None or r.marker.evaluate({"python_version": minor}))
+            ]
+            assert req.specifier.contains(version, prereleases=True), (str(req), version)
+
+
+def test_a_name_that_is_no_distribution_name_is_left_out(tmp_path: Path, make_dist: MakeDist) -> None:
+    # Requirement() refuses such a name: it must be a note, not a traceback.
+    site = tmp_path / "v" / "lib" / "python3.11" / "site-packages"
+    make_dist(site, "good", "1.0")
+    make_dist(site, '=HYPERLINK("x")', "1.0", folder="evil-1.0.dist-info")
+    (tmp_path / "v" / "pyvenv.cfg").write_text("home = /usr/bin\nversion = 3.11.1\n")
+    derived = derive(discover([str(tmp_path)]))
+    assert [str(r) for r in derived.requirements] == ["good==1.0"]
+    assert derived.notes == (
+        f"{site / 'evil-1.0.dist-info'}: left out (name '=hyperlink(\"x\")' is not a valid distribution name)",
+    )
+    proc = tether("derive", "-p", tmp_path / "v")
+    assert (proc.returncode, proc.stdout.splitlines()[-1]) == (0, "good==1.0"), proc.stderr

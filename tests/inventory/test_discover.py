@@ -444,3 +444,43 @@ def test_fifos_where_files_are_expected_do_not_hang(tmp_path: Path, make_dist: M
         assert proc.returncode == 0, proc.stderr
     document = json.loads(proc.stdout)
     assert document["distributions"][0]["problem"].endswith("cannot read the RECORD (not a regular file)")
+
+
+def test_a_prefix_whose_lib_is_a_link_is_read_once_under_its_real_name(
+    tmp_path: Path, make_dist: MakeDist
+) -> None:
+    # Merged /usr: /lib links to usr/lib, so / looks like a prefix too, and a venv made
+    # with /bin/python3 says home = /bin. Both name the one interpreter of /usr.
+    usr = tmp_path / "usr"
+    make_dist(usr / "lib" / "python3.11" / "site-packages", "pip", "23.0.1")
+    (usr / "bin").mkdir()
+    (tmp_path / "lib").symlink_to("usr/lib")
+    (tmp_path / "bin").symlink_to("usr/bin")
+    venv = tmp_path / "venv"
+    (venv / "lib" / "python3.11" / "site-packages").mkdir(parents=True)
+    (venv / "pyvenv.cfg").write_text(
+        f"home = {tmp_path / 'bin'}\ninclude-system-site-packages = true\nversion = 3.11.2\n"
+    )
+    for inventory in (discover([str(tmp_path)]), discover(python=str(venv))):
+        assert [e.prefix for e in inventory.environments] == [str(usr), str(venv)]
+        (env,) = [e for e in inventory.environments if e.prefix == str(venv)]
+        assert [(d.name, d.version) for d in inventory.visible(env)] == [("pip", "23.0.1")]
+
+
+def test_conda_records_too_large_or_of_the_wrong_shape_are_problems(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("tether.inventory.discover.MAX_BYTES", 1 << 20)
+    env = tmp_path / "env"
+    (env / "lib" / "python3.12" / "site-packages").mkdir(parents=True)
+    conda_record(env / "conda-meta", "python", "3.12.1", "h0", [])
+    # A real record, only larger than the limit: its reason is its size, not bad JSON.
+    conda_record(env / "conda-meta", "big", "1.0", "h0", [f"lib/f{i}" for i in range(20000)])
+    (env / "conda-meta" / "nulls.json").write_text('{"name": null, "version": {"x": 1}}')
+    (only,) = discover([str(tmp_path)]).environments
+    assert [c.name for c in only.conda_packages] == ["python"]
+    meta = env / "conda-meta"
+    assert only.problems == (
+        f"{meta / 'big-1.0-h0.json'}: not read (larger than 1 MiB)",
+        f"{meta / 'nulls.json'}: not a conda record (TypeError: 'name' and 'version' must be strings)",
+    )

@@ -111,5 +111,90 @@ def test_a_broken_record_leaves_its_files_unowned(tmp_path: Path, make_dist: Mak
     csv_out = tether("inspect", "--root", tmp_path, "--format", "csv")
     assert csv_out.returncode == 1
     assert csv_out.stdout.splitlines()[0] == (
-        "environment,site,kind,path,line,owner,owner_version,unowned,superseded_by,content"
+        "environment,site,kind,path,line,owner,owner_version,unowned,superseded_by,content,modified"
     )
+
+
+def test_a_huge_pth_hides_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What is kept is capped (MAX_BYTES, made small here); what is looked at is not: an
+    # import line after the cap's worth of comments, or after an overlong line (site
+    # splits on \f too), still runs at start-up, so it must still be listed.
+    monkeypatch.setattr("tether.inventory.inspect.MAX_BYTES", 4096)
+    site = tmp_path / "v" / "lib" / "python3.11" / "site-packages"
+    site.mkdir(parents=True)
+    (tmp_path / "v" / "pyvenv.cfg").write_text("home = /usr/bin\nversion = 3.11.1\n")
+    padding = "".join(f"# {'c' * 100}\n" for _ in range(100))
+    (site / "a.pth").write_text(f"{padding}import after_padding\n{'x' * 10000}\fimport after_long_line\n")
+    (site / "b.pth").write_text(f"import {'y' * 10000}\n" + "import one_of_many\n" * 1000)
+    hooks = inspect(discover([str(tmp_path)]))
+    a = [(h.line, h.content) for h in hooks if h.path.endswith("a.pth")]
+    assert a == [(101, "import after_padding"), (103, "import after_long_line")]
+    b = [(h.line, h.content) for h in hooks if h.path.endswith("b.pth")]
+    assert b[0] == (1, f"import {'y' * 4089} ... [line cut: 5911 more characters]")
+    assert b[-1] == (2, "[more start-up lines from here on, not listed: over 64 MiB of them]")
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        pytest.param({"sitecustomize.pyc": b"\x00"}, "sitecustomize.pyc", id="bare-pyc"),
+        pytest.param(
+            {"sitecustomize.cpython-311-x86_64-linux-gnu.so": b"\x7fELF"},
+            "sitecustomize.cpython-311-x86_64-linux-gnu.so",
+            id="extension",
+        ),
+        pytest.param({"sitecustomize/__init__.pyc": b"\x00"}, "sitecustomize/__init__.pyc", id="package-pyc"),
+        pytest.param(
+            {"sitecustomize.py": b"import os\n", "sitecustomize/__init__.py": b"import sys\n"},
+            "sitecustomize/__init__.py",
+            id="package-before-module",
+        ),
+    ],
+)
+def test_compiled_sitecustomize_is_listed(tmp_path: Path, files: dict[str, bytes], expected: str) -> None:
+    # Python imports a bare sitecustomize.pyc or an extension module as readily as a .py.
+    site = tmp_path / "v" / "lib" / "python3.11" / "site-packages"
+    site.mkdir(parents=True)
+    (tmp_path / "v" / "pyvenv.cfg").write_text("home = /usr/bin\nversion = 3.11.1\n")
+    for name, data in files.items():
+        (site / name).parent.mkdir(exist_ok=True)
+        (site / name).write_bytes(data)
+    (hook,) = inspect(discover([str(tmp_path)]))
+    assert (hook.kind, hook.path, hook.unowned) == ("sitecustomize", str(site / expected), True)
+    if not expected.endswith(".py"):
+        assert hook.content == f"(compiled module, {len(files[expected])} bytes: no source to show)"
+
+
+def test_an_owned_pth_changed_since_installed_is_flagged(tmp_path: Path, make_dist: MakeDist) -> None:
+    # Malware appending a line to setuptools' own .pth keeps setuptools as the owner; the
+    # hash its RECORD gives is what tells the file is no longer what was installed.
+    venv = tmp_path / "venv"
+    site = venv / "lib" / "python3.12" / "site-packages"
+    (venv / "lib").mkdir(parents=True)
+    (venv / "pyvenv.cfg").write_text("home = /usr/bin\nversion = 3.12.1\n")
+    info = make_dist(site, "setuptools", "69.0.0")
+    pth = site / "distutils-precedence.pth"
+    pth.write_text("import os; var = 'SETUPTOOLS_USE_DISTUTILS'\n")
+    owned_by(site, info, pth.name)
+    proc = tether("inspect", "--root", tmp_path, "--format", "json")
+    assert proc.returncode == 0, proc.stdout
+    assert [h["modified"] for h in json.loads(proc.stdout)["hooks"]] == [False]
+    with pth.open("a") as f:
+        f.write("import os; os.system('true')\n")
+    proc = tether("inspect", "--root", tmp_path, "--format", "json")
+    assert proc.returncode == 1
+    document = json.loads(proc.stdout)
+    assert [(h["owner"]["name"], h["modified"]) for h in document["hooks"]] == [("setuptools", True)] * 2
+    assert (document["unowned"], document["modified"]) == (0, 2)
+    assert "MODIFIED" in tether("inspect", "--root", tmp_path).stdout
+
+
+def test_a_module_larger_than_the_cap_says_it_is_cut(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("tether.inventory.inspect.MAX_BYTES", 1 << 20)
+    site = tmp_path / "v" / "lib" / "python3.11" / "site-packages"
+    site.mkdir(parents=True)
+    (tmp_path / "v" / "pyvenv.cfg").write_text("home = /usr/bin\nversion = 3.11.1\n")
+    (site / "sitecustomize.py").write_text("# pad\n" * (1 << 18) + "import os\n")
+    (hook,) = inspect(discover([str(tmp_path)]))
+    assert len(hook.content) < (1 << 20) + 100
+    assert hook.content.endswith("\n... [cut: the module is larger than 1 MiB]")

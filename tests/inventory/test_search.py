@@ -144,3 +144,16 @@ def test_output_file_is_written_whole(tree: Path, tmp_path: Path) -> None:
     proc = tether("scan", "--root", tree, "--format", "json", "-o", out)
     assert (proc.returncode, proc.stdout) == (0, "")
     assert len(json.loads(out.read_text())["environments"]) == 3
+
+
+def test_a_venv_whose_home_is_itself_lists_each_distribution_once(
+    tmp_path: Path, make_dist: MakeDist
+) -> None:
+    venv = tmp_path / "venv"
+    make_dist(venv / "lib" / "python3.11" / "site-packages", "foo", "1.0")
+    (venv / "bin").mkdir()
+    (venv / "pyvenv.cfg").write_text(
+        f"home = {venv / 'bin'}\nversion = 3.11.1\ninclude-system-site-packages = true\n"
+    )
+    inventory = discover([str(tmp_path)])
+    assert [(m.environment.prefix, m.inherited) for m in search(inventory, "foo")] == [(str(venv), False)]

@@ -50,12 +50,13 @@ def load(args: argparse.Namespace) -> Inventory:
 
     :raises TetherError: when a root is not a directory or ``--python`` names no environment.
     """
+    from tether.formats.inventory import printable
     from tether.inventory.discover import discover
 
     progress = not args.quiet and sys.stderr.isatty()
     inventory = discover(tuple(args.root), python=args.python, progress=progress)
     if not args.quiet:
-        sys.stderr.write("".join(f"tether: warning: {w}\n" for w in inventory.warnings))
+        sys.stderr.write("".join(f"tether: warning: {printable(w)}\n" for w in inventory.warnings))
     if args.verbose:
         sys.stderr.write(
             f"tether: walked {', '.join(inventory.roots)}; {len(inventory.environments)} environments\n"

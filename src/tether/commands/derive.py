@@ -44,12 +44,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Derive."""
+    from tether.formats.inventory import printable
     from tether.inventory.derive import derive
 
     inventory = load(args)
     derived = derive(inventory, args.anchor)
     if not args.quiet:
-        sys.stderr.write("".join(f"tether: note: {note}\n" for note in derived.notes))
+        sys.stderr.write("".join(f"tether: note: {printable(note)}\n" for note in derived.notes))
     prefixes = ", ".join(e.prefix for e in inventory.environments)
     emit(args, derived.text(f"derived by tether (--anchor {args.anchor}) from {prefixes}"))
     return 0

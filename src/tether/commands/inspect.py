@@ -29,7 +29,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "tether inspect                           # every environment on this machine",
             "tether inspect -p .venv --format json    # one environment, contents in full",
         ],
-        exit_codes="exit codes: 0 no unowned hook, 1 a hook no distribution owns, 2 usage or input error",
+        exit_codes="exit codes: 0 no unowned or modified hook, 1 a hook no distribution owns, or changed "
+        "since installed, 2 usage or input error",
     )
     add_where_options(parser)
     parser.set_defaults(func=run)
@@ -45,4 +46,4 @@ def run(args: argparse.Namespace) -> int:
     hooks = inspect(inventory)
     color = args.output is None and use_color(args.color, sys.stdout)
     emit(args, render_inspect(inventory, hooks, args.format, color=color))
-    return 1 if any(h.unowned for h in hooks) else 0
+    return 1 if any(h.unowned or h.modified for h in hooks) else 0

@@ -82,7 +82,18 @@ def purl(name: str, version: str, direct: DirectUrl | None = None) -> str:
         qualifiers["vcs_url"] = f"{direct.vcs_info.vcs}+{direct.url}" + (f"@{commit}" if commit else "")
     elif direct is not None and direct.archive_info is not None:
         qualifiers["download_url"] = direct.url
-    return str(PackageURL(type="pypi", name=name, version=version or None, qualifiers=qualifiers))
+    if "/" not in name:
+        return str(PackageURL(type="pypi", name=name, version=version or None, qualifiers=qualifiers))
+    # packageurl leaves a "/" of the name as is, and "pkg:pypi/evil/requests" then reads
+    # back as the package "requests" (in a namespace): a distribution named so (only a
+    # hostile METADATA could be) would pass for another in a vulnerability analysis. The
+    # "/" goes through as a stand-in character, whose escape (lower-cased for pypi) then
+    # becomes %2F.
+    stand_in = next(chr(c) for c in range(0xE000, 0xF8FF) if chr(c) not in name)
+    escaped = "".join(f"%{b:02x}" for b in stand_in.encode())
+    ref = str(PackageURL(type="pypi", name=name.replace("/", stand_in), version=version or None,
+                         qualifiers=qualifiers))  # fmt: skip
+    return ref.replace(escaped, "%2F").replace(escaped.upper(), "%2F")
 
 
 def _hashes(direct: DirectUrl | None) -> tuple[tuple[str, str], ...]:

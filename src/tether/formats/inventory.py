@@ -27,15 +27,21 @@ within a ``schema``): every document is an object with ``schema`` (an integer),
   "recorded" (as in the RECORD), "hash" ("sha256=..." or null), "size" (or null)}``.
 - ``inspect``: ``hooks``, each ``{"environment", "site", "kind" (pth, start,
   sitecustomize, usercustomize), "path", "line" (or null), "content" (in full),
-  "owner" ({"name", "version", "path"} or null), "unowned", "superseded_by"}``, and
-  ``unowned`` (how many hooks no distribution owns).
+  "owner" ({"name", "version", "path"} or null), "unowned", "superseded_by", "modified"
+  (its file no longer has the hash its owner's RECORD gives)}``, ``unowned`` (how many
+  hooks no distribution owns) and ``modified`` (how many are modified).
 
 Paths are as the file system gives them: a name that is not UTF-8 keeps its undecodable
 bytes as lone surrogates (``os.fsdecode``), written ``\\udcXX`` in JSON.
 
 **CSV**: RFC 4180 (the :mod:`csv` module quotes what needs it), a header row, one row per
 distribution (``scan``, ``search``), count (``count``), file (``files``) or hook
-(``inspect``); the columns are named in each function.
+(``inspect``); the columns are named in each function. A CSV is opened in a
+spreadsheet, and what it holds was written by whoever made the installed files (a
+``Name: =HYPERLINK(...)`` in a METADATA): a cell starting with ``=``, ``+``, ``-``,
+``@``, a tab or a carriage return is written with a ``'`` before it (as OWASP advises
+against formula injection), so that no spreadsheet evaluates it. JSON holds every value
+as it is.
 """
 
 from __future__ import annotations
@@ -56,7 +62,15 @@ if TYPE_CHECKING:
     from tether.inventory.models import Distribution, Environment, Inventory
     from tether.inventory.search import Match
 
-__all__ = ["FORMATS", "render_count", "render_files", "render_inspect", "render_scan", "render_search"]
+__all__ = [
+    "FORMATS",
+    "printable",
+    "render_count",
+    "render_files",
+    "render_inspect",
+    "render_scan",
+    "render_search",
+]
 
 FORMATS = ("text", "json", "csv")
 #: The contract's version: raised only if a key ever changes meaning.
@@ -76,18 +90,36 @@ def _json(inventory: Inventory, **payload: object) -> str:
     return json.dumps(document, indent=2) + "\n"
 
 
+#: What makes a spreadsheet read a cell as a formula.
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> object:
+    """*value*, with a ``'`` before it if a spreadsheet would evaluate it (see the module)."""
+    return f"'{value}" if isinstance(value, str) and value.startswith(_FORMULA) else value
+
+
 def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([_cell(value) for value in row] for row in rows)
     return out.getvalue()
 
 
+def printable(text: str) -> str:
+    """*text* as it is, or quoted (``repr``) when it holds a control character: names,
+    paths and start-up lines come from files anyone could have installed, and an escape
+    sequence written as is to a terminal could rewrite what is on it (move the cursor up
+    and erase the ``UNOWNED`` line of a planted hook)."""
+    return repr(text) if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in text) else text
+
+
 def _table(rows: Sequence[Sequence[str]], indent: str = "") -> list[str]:
-    """Rows as aligned columns (the last column is not padded)."""
+    """Rows as aligned columns (the last column is not padded), each cell made printable."""
     if not rows:
         return []
+    rows = [[printable(c) for c in row] for row in rows]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     return [
         (indent + "  ".join([*(c.ljust(w) for c, w in zip(row, widths, strict=False)), row[-1]])).rstrip()
@@ -129,7 +161,8 @@ def _environment(env: Environment) -> dict[str, object]:
 def _describe(env: Environment) -> str:
     python = f"Python {env.python_version}" if env.python_version else "Python version unknown"
     extra = ", with its base's site-packages" if env.system_site_packages else ""
-    return f"{env.prefix}  ({env.kind}, {python}{extra}, {plural(len(env.distributions), 'distribution')})"
+    count = plural(len(env.distributions), "distribution")
+    return f"{printable(env.prefix)}  ({env.kind}, {python}{extra}, {count})"
 
 
 def render_scan(inventory: Inventory, fmt: str) -> str:
@@ -174,7 +207,7 @@ def render_scan(inventory: Inventory, fmt: str) -> str:
     lines = []
     for env in inventory.environments:
         lines.append(_describe(env))
-        lines += [f"  ! {problem}" for problem in env.problems]
+        lines += [f"  ! {printable(problem)}" for problem in env.problems]
         rows = [
             (d.name, d.version or "-", d.installer or "-", d.problem or d.source) for d in env.distributions
         ]
@@ -315,9 +348,12 @@ def render_files(
     lines = []
     for f in found:
         what = f.problem or plural(len(f.files), "file")
-        lines.append(f"{f.distribution.name} {f.distribution.version}  {f.environment.prefix}  ({what})")
+        dist, prefix = f.distribution, f.environment.prefix
+        lines.append(
+            f"{printable(dist.name)} {printable(dist.version)}  {printable(prefix)}  ({printable(what)})"
+        )
         if not count_only:
-            lines += [f"  {o.path}" for o in f.files]
+            lines += [f"  {printable(o.path)}" for o in f.files]
     lines.append(f"{plural(len(found), 'distribution')}, {plural(sum(len(f.files) for f in found), 'file')}")
     return "\n".join(lines) + "\n"
 
@@ -325,12 +361,12 @@ def render_files(
 def _shown(content: str) -> str:
     first = content.strip().splitlines()[0] if content.strip() else ""
     more = len(first) > _SHOWN or "\n" in content.strip()
-    return first[:_SHOWN] + (" ... (all of it: --format json)" if more else "")
+    return printable(first[:_SHOWN]) + (" ... (all of it: --format json)" if more else "")
 
 
 def render_inspect(inventory: Inventory, hooks: Sequence[Hook], fmt: str, *, color: bool = False) -> str:
     """The start-up hooks. CSV columns: ``environment, site, kind, path, line, owner,
-    owner_version, unowned, superseded_by, content`` (content in full). *color* shows
+    owner_version, unowned, superseded_by, content, modified`` (content in full). *color* shows
     ``UNOWNED`` in red in the text output."""
     if fmt == "json":
         return _json(
@@ -348,10 +384,12 @@ def render_inspect(inventory: Inventory, hooks: Sequence[Hook], fmt: str, *, col
                     else {"name": h.owner.name, "version": h.owner.version, "path": h.owner.path},
                     "unowned": h.unowned,
                     "superseded_by": h.superseded_by,
+                    "modified": h.modified,
                 }
                 for h in hooks
             ],
             unowned=sum(h.unowned for h in hooks),
+            modified=sum(h.modified for h in hooks),
         )
     if fmt == "csv":
         return _csv(
@@ -366,6 +404,7 @@ def render_inspect(inventory: Inventory, hooks: Sequence[Hook], fmt: str, *, col
                 "unowned",
                 "superseded_by",
                 "content",
+                "modified",
             ),
             (
                 (
@@ -379,6 +418,7 @@ def render_inspect(inventory: Inventory, hooks: Sequence[Hook], fmt: str, *, col
                     h.unowned,
                     h.superseded_by or "",
                     h.content,
+                    h.modified,
                 )
                 for h in hooks
             ),
@@ -386,13 +426,23 @@ def render_inspect(inventory: Inventory, hooks: Sequence[Hook], fmt: str, *, col
     lines = []
     for h in hooks:
         where = h.path if h.line is None else f"{h.path}:{h.line}"
-        owner = f"{h.owner.name} {h.owner.version}" if h.owner else "UNOWNED (no RECORD lists it)"
-        if color and h.owner is None:
+        owner = (
+            f"{printable(h.owner.name)} {printable(h.owner.version)}"
+            if h.owner
+            else "UNOWNED (no RECORD lists it)"
+        )
+        if h.modified:
+            owner += ", MODIFIED (its hash is not the one its RECORD gives)"
+        if color and (h.owner is None or h.modified):
             owner = f"\033[31m{owner}\033[0m"
-        lines.append(f"{h.kind:<13} {where}  {owner}")
+        lines.append(f"{h.kind:<13} {printable(where)}  {owner}")
         lines.append(f"    {_shown(h.content)}")
         if h.superseded_by:
-            lines.append(f"    (not run on Python 3.15+: {h.superseded_by} replaces it)")
+            lines.append(f"    (not run on Python 3.15+: {printable(h.superseded_by)} replaces it)")
     unowned = sum(h.unowned for h in hooks)
-    lines.append(f"{plural(len(hooks), 'start-up hook')}, {unowned} unowned")
+    modified = sum(h.modified for h in hooks)
+    lines.append(
+        f"{plural(len(hooks), 'start-up hook')}, {unowned} unowned"
+        + (f", {modified} modified" if modified else "")
+    )
     return "\n".join(lines) + "\n"

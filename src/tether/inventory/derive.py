@@ -15,9 +15,10 @@ Where environments of different Python versions disagree (another specifier, or 
 name absent from some), one line per specifier carries a marker naming the Python
 versions it is for (``python_version == "3.11"``, joined with ``or``); where they all
 agree, the line has no marker. Every line is parsed with ``packaging`` before it is
-written. A distribution whose metadata is broken, or whose version is not PEP 440, is
-left out with a note; one installed from a URL or a directory (PEP 610) is pinned by
-version with a note, since a requirements line cannot say both.
+written. A distribution whose metadata is broken, whose name is not a valid one (PEP 508),
+or whose version is not PEP 440, is left out with a note; one installed from a URL or a
+directory (PEP 610) is pinned by version with a note, since a requirements line cannot say
+both.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING, Literal
 from packaging.markers import Marker
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
+from packaging.utils import InvalidName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 if TYPE_CHECKING:
@@ -54,14 +56,22 @@ class Derived:
 
 
 def _next_break(version: Version) -> str:
+    """The next release that may break *version*, in its epoch (``1!2.0`` -> ``1!3``:
+    a bare ``3`` is epoch 0, lower than every ``1!`` version)."""
+    epoch = f"{version.epoch}!" if version.epoch else ""
     major = version.release[0]
     if major == 0 and len(version.release) > 1:
-        return f"0.{version.release[1] + 1}"
-    return str(major + 1)
+        return f"{epoch}0.{version.release[1] + 1}"
+    return f"{epoch}{major + 1}"
 
 
 def _specifier(versions: set[Version], anchor: Anchor) -> SpecifierSet:
-    low, high = min(versions), max(versions)
+    """The specifier *anchor* makes of *versions*. ``==`` keeps a local label
+    (``==1.0+cpu``); the ordered operators may not carry one (PEP 440), and ignore the
+    candidate's, so they take the public version (``>=1.0`` holds for ``1.0+cpu``)."""
+    if anchor == "exact" and len(versions) == 1:
+        return SpecifierSet(f"=={min(versions)}")
+    low, high = Version(min(versions).public), Version(max(versions).public)
     if anchor == "exact":
         return SpecifierSet(f"=={low}" if low == high else f">={low},<={high}")
     if anchor == "lower":
@@ -90,6 +100,11 @@ def _collect(inventory: Inventory, notes: list[str]) -> tuple[dict[str, dict[str
         for dist in inventory.visible(env):
             if dist.problem is not None:
                 notes.append(f"{dist.path}: left out ({dist.problem})")
+                continue
+            try:
+                canonicalize_name(dist.name, validate=True)
+            except InvalidName:
+                notes.append(f"{dist.path}: left out (name {dist.name!r} is not a valid distribution name)")
                 continue
             try:
                 version = Version(dist.version)

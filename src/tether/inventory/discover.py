@@ -377,11 +377,18 @@ def _read_conda(prefix: str) -> tuple[list[CondaRecord], list[str]]:
         path = os.path.join(meta, name)
         try:
             with open_regular(path) as f:
-                data = json.loads(f.read(MAX_BYTES).decode("utf-8"))
+                raw = f.read(MAX_BYTES + 1)
+            if len(raw) > MAX_BYTES:
+                problems.append(f"{path}: not read (larger than {MAX_BYTES >> 20} MiB)")
+                continue
+            data = json.loads(raw.decode("utf-8"))
             files = data.get("files") or []
+            if not isinstance(data["name"], str) or not isinstance(data["version"], str):
+                msg = "'name' and 'version' must be strings"
+                raise TypeError(msg)
             record = CondaRecord(
-                name=str(data["name"]),
-                version=str(data["version"]),
+                name=data["name"],
+                version=data["version"],
                 build=str(data.get("build", "")),
                 path=path,
                 files=tuple(f for f in files if isinstance(f, str)),
@@ -448,11 +455,14 @@ def read_environment(prefix: str, kind: Kind, *, inherited_only: bool = False) -
     config = _read_pyvenv_cfg(prefix) if kind == "venv" else _Config()
     conda, problems = _read_conda(prefix) if kind == "conda" else ([], [])
     version = _version_from(prefix, kind, config, conda)
-    base = os.path.realpath(os.path.dirname(config.home)) if config.home else None
+    base = _canonical(os.path.realpath(os.path.dirname(config.home))) if config.home else None
     sites = _site_dirs(prefix, kind)
     inherited: list[str] = []
     if config.system_site_packages and base is not None and version:
         inherited = _base_sites(base, ".".join(version.split(".")[:2]))
+        # A pyvenv.cfg whose home is the venv's own bin/ names no other site.
+        own = {os.path.realpath(s) for s in sites}
+        inherited = [s for s in inherited if os.path.realpath(s) not in own]
     dists, leftovers = _distributions(sites, conda, prefix)
     if not sites:
         problems.append(f"{prefix}: no lib/pythonX.Y/site-packages")
@@ -497,9 +507,19 @@ def environment_at(python: str) -> tuple[str, Kind]:
     return prefix, kind
 
 
+def _canonical(prefix: str) -> str:
+    """The prefix of the interpreter installed at *prefix*, named by where its ``lib``
+    really is: on a merged-``/usr`` system ``/lib`` links to ``/usr/lib``, so ``/``
+    (reached by a walk of ``/``, or as the base of a venv whose ``home`` is ``/bin``) is
+    ``/usr``, read once, under the site paths a venv's inherited sites are compared with."""
+    lib = os.path.realpath(os.path.join(prefix, "lib"))
+    return os.path.dirname(lib) if os.path.basename(lib) == "lib" else prefix
+
+
 def _read_all(found: dict[str, Kind]) -> list[Environment]:
     """Every environment of *found* read (in threads), and the bases whose sites a venv
     inherits read too, so that each distribution is listed once, under its own site."""
+    found = {(_canonical(p) if kind == "base" else p): kind for p, kind in found.items()}
     envs: dict[str, Environment] = {}
     with ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="tether-read") as pool:
         for env in pool.map(lambda item: read_environment(*item), found.items()):

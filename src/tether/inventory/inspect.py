@@ -17,12 +17,18 @@ Read as ``site`` reads it (``Lib/site.py``, ``addpackage``), without running any
 Each hook's file is looked up in the ``RECORD`` of every distribution of its site, and
 in the ``files`` of conda's records: the one that lists it is its owner. A hook no
 distribution owns (``owner`` is ``None``) was put there by hand, by a tool that does not
-record what it writes (virtualenv's ``_virtualenv.pth``), or by malware.
+record what it writes (virtualenv's ``_virtualenv.pth``), or by malware; a hook whose file
+no longer has the hash its owner's RECORD gives is ``modified`` (changed since it was
+installed: an ``import`` line appended to setuptools' own ``.pth`` is not setuptools').
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import io
 import os
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -32,12 +38,16 @@ from tether.runtime.metadata import open_regular
 from tether.runtime.scan import MAX_BYTES
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
     from tether.inventory.models import Environment, Inventory
 
 __all__ = ["Hook", "HookKind", "Owner", "inspect"]
 
 HookKind = Literal["pth", "start", "sitecustomize", "usercustomize"]
 _MODULES: tuple[HookKind, ...] = ("sitecustomize", "usercustomize")
+#: How much of a line is read at a time.
+_PIECE = 1 << 20
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -61,11 +71,15 @@ class Hook:
     path: str
     #: The 1-based line of a ``.pth`` or ``.start`` file; ``None`` for a module.
     line: int | None
-    #: The line, in full; for a module, its whole source (up to 64 MiB).
+    #: The line, in full (cut past 64 MiB, with a note); for a module, its whole source
+    #: (up to 64 MiB).
     content: str
     owner: Owner | None
     #: The ``.start`` file that turns this ``.pth`` line off on Python 3.15 and later.
     superseded_by: str | None = None
+    #: Its owner's RECORD gives a hash the file no longer has: changed since it was
+    #: installed (an ``import`` line appended to a distribution's own ``.pth``).
+    modified: bool = False
 
     @property
     def unowned(self) -> bool:
@@ -74,23 +88,27 @@ class Hook:
 
 
 def _read_text(path: str) -> str | None:
-    """The text of a hook file, as ``site`` decodes a ``.pth`` (UTF-8, a BOM dropped),
-    undecodable bytes replaced; ``None`` when it cannot be read."""
+    """The source of a module (UTF-8, a BOM dropped, undecodable bytes replaced), up to
+    :data:`MAX_BYTES`, with a note when there is more (it all runs); ``None`` when it
+    cannot be read."""
     try:
         with open_regular(path) as f:
             data = f.read(MAX_BYTES)
+            more = len(f.read(1))
     except (OSError, ValueError):
         return None
-    return data.decode("utf-8-sig", "replace")
+    cut = f"\n... [cut: the module is larger than {MAX_BYTES >> 20} MiB]" if more else ""
+    return data.decode("utf-8-sig", "replace") + cut
 
 
-def _owners(env: Environment, site: str) -> dict[str, Owner]:
-    """Every file the distributions of *site* (and conda's records) list, to its owner."""
-    owners: dict[str, Owner] = {}
+def _owners(env: Environment, site: str) -> dict[str, tuple[Owner, tuple[str, str] | None]]:
+    """Every file the distributions of *site* (and conda's records) list, to its owner and
+    the hash its RECORD gives (``None`` when it gives none)."""
+    owners: dict[str, tuple[Owner, tuple[str, str] | None]] = {}
     for record in env.conda_packages:
         owner = Owner(name=record.name, version=record.version, path=record.path)
         for name in record.files:
-            owners.setdefault(os.path.normpath(os.path.join(env.prefix, name)), owner)
+            owners.setdefault(os.path.normpath(os.path.join(env.prefix, name)), (owner, None))
     for dist in env.distributions:
         if dist.site != site or not dist.path.endswith(".dist-info"):
             continue
@@ -100,33 +118,121 @@ def _owners(env: Environment, site: str) -> dict[str, Owner]:
             continue  # what it owns is unknown: its files show as unowned
         owner = Owner(name=dist.name, version=dist.version, path=dist.path)
         for f in files:
-            owners.setdefault(f.path, owner)
+            owners.setdefault(f.path, (owner, f.hash))
     return owners
 
 
-def _pth_hooks(text: str, start: str | None) -> list[tuple[int, str, str | None]]:
-    found = []
-    for number, line in enumerate(text.splitlines(), 1):
+def _differs(path: str, recorded: tuple[str, str] | None) -> bool:
+    """Whether *path*'s content no longer has the hash its RECORD gives (read in chunks;
+    a file that cannot be read, or an algorithm ``hashlib`` lacks, is not called changed)."""
+    if recorded is None:
+        return False
+    try:
+        h = hashlib.new(recorded[0])
+        with open_regular(path) as f:
+            while chunk := f.read(1 << 20):
+                h.update(chunk)
+    except (OSError, ValueError):
+        return False
+    return base64.urlsafe_b64encode(h.digest()).rstrip(b"=").decode("ascii") != recorded[1]
+
+
+def _lines(path: str) -> Iterator[tuple[int, str]] | None:
+    """The numbered lines of a ``.pth`` or ``.start`` file, split as ``site`` splits
+    them (UTF-8, a BOM dropped, ``str.splitlines``), read piece by piece so that the whole
+    file is looked at whatever its size (64 MiB of comments must not hide an ``import``
+    line after them) in bounded memory: a line longer than :data:`MAX_BYTES` characters is
+    cut there, with a note saying so. ``None`` when the file cannot be opened as a regular
+    file (a FIFO, a device, a directory)."""
+    try:
+        f = open_regular(path)
+    except (OSError, ValueError):
+        return None
+
+    def read() -> Iterator[tuple[int, str]]:
+        number, kept, cut = 0, "", 0
+        with io.TextIOWrapper(f, encoding="utf-8-sig", errors="replace", newline="") as text:
+            while piece := text.readline(_PIECE):
+                for part in piece.splitlines(keepends=True):
+                    body = part.splitlines()[0] if part.splitlines() else ""
+                    room = MAX_BYTES - len(kept)
+                    kept, cut = kept + body[:room], cut + max(0, len(body) - room)
+                    if len(body) != len(part):  # the line ends here
+                        number += 1
+                        yield number, kept + (f" ... [line cut: {cut} more characters]" if cut else "")
+                        kept, cut = "", 0
+            if kept or cut:
+                yield number + 1, kept + (f" ... [line cut: {cut} more characters]" if cut else "")
+
+    return read()
+
+
+#: The last entry of a file holding more than :data:`MAX_BYTES` of start-up code (the rest
+#: is not listed: memory), so that such a file is flagged, never silently cut short.
+_MORE = "[more start-up lines from here on, not listed: over 64 MiB of them]"
+
+
+def _pth_hooks(lines: Iterable[tuple[int, str]], start: str | None) -> list[tuple[int, str, str | None]]:
+    found: list[tuple[int, str, str | None]] = []
+    size = 0
+    for number, line in lines:
         if line.startswith(("import ", "import\t")):
+            if size >= MAX_BYTES:
+                found.append((number, _MORE, start))
+                break
             found.append((number, line.rstrip(), start))
+            size += len(line)
     return found
 
 
-def _start_hooks(text: str) -> list[tuple[int, str, str | None]]:
+def _start_hooks(lines: Iterable[tuple[int, str]]) -> list[tuple[int, str, str | None]]:
     found: list[tuple[int, str, str | None]] = []
-    for number, line in enumerate(text.splitlines(), 1):
+    size = 0
+    for number, line in lines:
         entry = line.strip()
         if entry and not entry.startswith("#"):
+            if size >= MAX_BYTES:
+                found.append((number, _MORE, None))
+                break
             found.append((number, entry, None))
+            size += len(entry)
     return found
+
+
+def _first_file(base: str) -> str | None:
+    """The file that an import finds for *base* (a path without suffix), in the order of
+    ``importlib``'s ``FileFinder``: an extension module, then ``.py``, then a bare ``.pyc``
+    (one not in ``__pycache__``, imported without any source)."""
+    folder, stem = os.path.split(base)
+    try:
+        names = os.listdir(folder)
+    except (OSError, ValueError):
+        return None
+    extension = re.compile(re.escape(stem) + r"(?:\.[^.]+)?\.(?:so|pyd)")
+    candidates = [*sorted(n for n in names if extension.fullmatch(n)), f"{stem}.py", f"{stem}.pyc"]
+    for name in candidates:
+        if os.path.isfile(os.path.join(folder, name)):
+            return os.path.join(folder, name)
+    return None
 
 
 def _module(folder: str, name: str) -> str | None:
-    """``name.py`` or ``name/__init__.py`` in *folder*, if there."""
-    for candidate in (os.path.join(folder, f"{name}.py"), os.path.join(folder, name, "__init__.py")):
-        if os.path.isfile(candidate):
-            return candidate
-    return None
+    """The module *name* that an import finds in *folder*: a package (``name/__init__``)
+    first, then a module; each as source, bytecode or an extension (see
+    :func:`_first_file`)."""
+    return _first_file(os.path.join(folder, name, "__init__")) or _first_file(os.path.join(folder, name))
+
+
+def _module_text(path: str) -> str | None:
+    """The source of a module, or for a compiled one (``.pyc``, ``.so``) what it is: its
+    bytes are not text, and it runs all the same."""
+    if path.endswith(".py"):
+        return _read_text(path)
+    try:
+        size = os.stat(path).st_size
+    except OSError:
+        return None
+    return f"(compiled module, {size} bytes: no source to show)"
 
 
 def _customize_modules(
@@ -141,7 +247,7 @@ def _customize_modules(
     for folder in folders:
         for kind in _MODULES:
             module = _module(folder, kind)
-            text = _read_text(module) if module else None
+            text = _module_text(module) if module else None
             if module is not None and text is not None:
                 found.append((kind, module, None, text, None))
     return found
@@ -157,19 +263,24 @@ def _site_hooks(env: Environment, site: str) -> list[Hook]:
         if name.startswith(".") or not name.endswith((".pth", ".start")):
             continue
         path = os.path.join(site, name)
-        text = _read_text(path)
-        if text is None:
+        lines = _lines(path)
+        if lines is None:
             continue
         if name.endswith(".pth"):
             start = path[: -len(".pth")] + ".start"
-            lines = _pth_hooks(text, start if f"{name[:-4]}.start" in names else None)
-            found += [("pth", path, n, line, s) for n, line, s in lines]
+            hooks = _pth_hooks(lines, start if f"{name[:-4]}.start" in names else None)
+            found += [("pth", path, n, line, s) for n, line, s in hooks]
         else:
-            found += [("start", path, n, line, s) for n, line, s in _start_hooks(text)]
+            found += [("start", path, n, line, s) for n, line, s in _start_hooks(lines)]
     found += _customize_modules(env, site)
     if not found:
         return []
     owners = _owners(env, site)
+    modified = {
+        path: _differs(path, owners[path][1])
+        for path in {os.path.normpath(f[1]) for f in found}
+        if path in owners
+    }
     return [
         Hook(
             environment=env,
@@ -178,8 +289,9 @@ def _site_hooks(env: Environment, site: str) -> list[Hook]:
             path=path,
             line=line,
             content=content,
-            owner=owners.get(os.path.normpath(path)),
+            owner=owners[os.path.normpath(path)][0] if os.path.normpath(path) in owners else None,
             superseded_by=start,
+            modified=modified.get(os.path.normpath(path), False),
         )
         for kind, path, line, content, start in found
     ]
