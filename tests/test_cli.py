@@ -316,6 +316,29 @@ def test_output_writes_the_report_to_a_file(dist_venv: MakeDistVenv, tmp_path: P
     )
 
 
+def test_output_to_a_pipe_or_a_directory(dist_venv: MakeDistVenv, tmp_path: Path) -> None:
+    import os
+    import threading
+
+    venv, lock = _drifted(dist_venv, tmp_path)
+    # A named pipe another process reads stays a pipe: written to, not replaced.
+    fifo = tmp_path / "report.fifo"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    proc = tether("validate", "-p", venv, "--lock", lock, "--format", "json", "-o", fifo)
+    reader.join(timeout=30)
+    assert proc.returncode == 1 and fifo.is_fifo()
+    assert json.loads(got[0])["summary"]["unexpected"] == 1
+    # A directory: one line, and nothing written.
+    proc = tether("validate", "-p", venv, "--lock", lock, "-o", tmp_path)
+    assert proc.returncode == 2
+    assert (
+        proc.stderr == f"tether: error: {tmp_path}: is a directory; expected a file to write the report to\n"
+    )
+
+
 def test_a_deleted_working_directory_is_one_line(tmp_path: Path) -> None:
     import os
     import subprocess

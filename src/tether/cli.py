@@ -422,10 +422,30 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def write_atomically(path: str, text: str) -> None:
     """Write *text* to *path* whole, or leave *path* as it was.
 
+    A path that is not a regular file (a named pipe, ``/dev/stdout``, a terminal) is
+    written to as it is, as a shell's ``>`` would: replacing it would turn a pipe
+    another process reads into a file.
+
     :raises TetherError: when it cannot be written.
     """
     import os
+    import stat
 
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        mode = None
+    if mode is not None and stat.S_ISDIR(mode):
+        msg = f"{path}: is a directory; expected a file to write the report to"
+        raise TetherError(msg)
+    if mode is not None and not stat.S_ISREG(mode):
+        try:
+            with open(path, "w", encoding="utf-8", errors="backslashreplace") as f:
+                f.write(text)
+        except OSError as e:
+            msg = f"{path}: cannot write the report ({e.strerror or e})"
+            raise TetherError(msg) from e
+        return
     tmp = f"{path}.{os.getpid()}.tmp"
     try:
         with open(tmp, "w", encoding="utf-8", errors="backslashreplace") as f:
