@@ -157,6 +157,7 @@ def test_the_table_puts_malicious_packages_first_and_apart(
         pytest.param(["--fail-on", "critical"], 0, id="below-threshold"),
         pytest.param(["--fail-on", "high"], 1, id="at-threshold"),
         pytest.param(["--ignore-vuln", "CVE-2024-3651"], 0, id="ignored-by-alias"),
+        pytest.param(["--ignore-vuln", "pysec-2024-60"], 0, id="ignored-in-any-case"),
         pytest.param(["--pattern", "IDNA*"], 1, id="pattern-keeps"),
         pytest.param(["--pattern", "other-*"], 0, id="pattern-drops"),
     ],

@@ -239,13 +239,14 @@ def audit(
     """
     packages = sorted(dict.fromkeys(packages), key=lambda p: (p.name, p.version))
     found = source.lookup(packages)
-    ignored_names = frozenset(ignore)
+    # Case-insensitive, as ids are read by people: ``cve-2023-1`` is ``CVE-2023-1``.
+    ignored_names = frozenset(i.upper() for i in ignore)
     malicious, findings, ignored = [], [], []
     for package in packages:
         live = [a for a in found.get(package, ()) if not a.withdrawn]
         for group in _merged(live):
             finding = _finding(package, group)
-            if ignored_names & {finding.id, *finding.aliases}:
+            if ignored_names & {finding.id.upper(), *(a.upper() for a in finding.aliases)}:
                 ignored.append(finding)
             elif finding.malicious:
                 malicious.append(finding)
