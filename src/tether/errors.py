@@ -12,7 +12,23 @@ __all__ = [
     "RecordError",
     "TargetError",
     "TetherError",
+    "shown",
 ]
+
+
+def shown(where: str) -> str:
+    """*where* as an error line shows it: a URL's password (``https://user:TOKEN@host``)
+    replaced by ``****``, as uv and pip show URLs in their messages, so that a token in
+    ``--lock`` or ``--osv-url`` does not reach logs."""
+    scheme, sep, rest = where.partition("://")
+    if not sep:
+        return where
+    netloc, slash, path = rest.partition("/")
+    userinfo, at, host = netloc.rpartition("@")
+    if not at or ":" not in userinfo:
+        return where
+    user = userinfo.split(":", 1)[0]
+    return f"{scheme}://{user}:****@{host}{slash}{path}"
 
 
 class TetherError(Exception):
@@ -40,7 +56,7 @@ class BoundError(TetherError, ValueError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        where = self.path
+        where = shown(self.path)
         if self.line is not None:
             where += f":{self.line}"
         if self.key is not None:
@@ -132,7 +148,7 @@ class AuditError(TetherError, ValueError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        return f"{self.where}: {self.message}"
+        return f"{shown(self.where)}: {self.message}"
 
 
 class PurgeError(TetherError):
