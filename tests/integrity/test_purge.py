@@ -475,3 +475,29 @@ def test_a_staging_directory_that_cannot_be_deleted_is_said(
     assert frozen
     assert proc.stderr.startswith(f"tether: warning: {stages[0]}: the packages are removed, but this staging")
     assert "delete it by hand" in proc.stderr
+
+
+def test_what_an_installed_tether_needs_stays_unless_named(dist_venv: MakeDistVenv, install: Install) -> None:
+    # tether in the environment needs dep-a, which needs dep-c[x], whose extra needs dep-d;
+    # dep-b is needed only on Python 2. Removing "*" must leave tether able to start.
+    venv = dist_venv({})
+    site = site_packages(venv)
+    requires = {
+        "tether": ["dep-a", 'dep-b; python_version < "3"'],
+        "dep-a": ["dep-c[x]"],
+        "dep-c": ['dep-d; extra == "x"'],
+    }
+    for name in ("tether", "dep-a", "dep-b", "dep-c", "dep-d", "other"):
+        info = install(site, name, {f"{name.replace('-', '_')}/__init__.py": b""})
+        with (info / "METADATA").open("a") as f:
+            f.writelines(f"Requires-Dist: {r}\n" for r in requires.get(name, []))
+    proc = tether("purge", "-p", venv, "--pattern", "*", "--format", "json")
+    assert proc.returncode == 1, proc.stderr
+    report = json.loads(proc.stdout)
+    assert sorted(r["name"] for r in report["removed"]) == ["dep-b", "other"]
+    kept = {s["name"]: s["reason"] for s in report["skipped"]}
+    assert sorted(kept) == ["dep-a", "dep-c", "dep-d", "tether"]
+    assert kept["dep-d"] == "tether, installed here, needs dep-d; only removed when named exactly"
+    # Named exactly, it goes (as pip and tether do).
+    proc = tether("purge", "-p", venv, "--pattern", "dep-d", "--format", "json")
+    assert [r["name"] for r in json.loads(proc.stdout)["removed"]] == ["dep-d"]

@@ -30,7 +30,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description="Remove the packages validate reports as unexpected (--invalid) or whose name "
         "matches --pattern, deleting exactly the files each one's RECORD lists. Without --yes, only "
         "lists what would be removed. All or nothing: every file is moved aside first and deleted "
-        "only when all moved. pip and tether are kept unless named exactly (--pattern pip), and so is "
+        "only when all moved. pip, tether and what tether needs are kept unless named exactly "
+        "(--pattern pip), and so is "
         "a file another package records too; a RECORD naming a path outside the environment, or the "
         "environment's own files (its interpreter, pyvenv.cfg), is refused, and so is an "
         "EXTERNALLY-MANAGED (PEP 668) installation.",

@@ -21,7 +21,8 @@ package manager owns); another one (a pyenv build, a conda environment) is its o
 installation, and the report says so first.
 
 ``pip`` and ``tether`` are left out unless named exactly (``--pattern pip``): removing
-the installer is how fetter's ``purge-invalid`` broke environments. A distribution
+the installer is how fetter's ``purge-invalid`` broke environments. So is what a tether
+installed in the environment needs (its ``Requires-Dist`` closure for the target). A distribution
 installed in a site directory outside the environment (the base installation's, seen by
 a venv with ``include-system-site-packages``) is left out, and said so.
 
@@ -138,10 +139,11 @@ def plan(target: Target, chosen: Mapping[Dist, str], *, named: Iterable[str] = (
     roots = purge_roots(target)
     own = _environment_files(target)
     exact = set(named)
+    needed = _needed_by_tether(target)
     going: dict[Dist, str] = {}
     skipped: list[Skipped] = []
     for dist, reason in chosen.items():
-        why = _skip_reason(dist, roots, exact)
+        why = _skip_reason(dist, roots, exact, needed)
         if why is None:
             going[dist] = reason
         else:
@@ -204,9 +206,34 @@ def externally_managed(target: Target) -> str | None:
     return next((c for c in candidates if os.path.isfile(c)), None)
 
 
-def _skip_reason(dist: Dist, roots: tuple[str, ...], exact: set[str]) -> str | None:
+def _needed_by_tether(target: Target) -> frozenset[str]:
+    """What the tether installed in *target*, if any, needs to run: its ``Requires-Dist``
+    closure for the target's markers (without it, removing ``*`` would leave a tether
+    that cannot start, and the start-up check it installed with it)."""
+    from packaging.utils import canonicalize_name
+
+    from tether.installed import read_requires, scan
+
+    dists = {d.name: d for d in reversed(scan(target.sites).dists)}  # the first one imports
+    seen: set[tuple[str, str]] = set()
+    todo: list[tuple[str, str]] = [("tether", "")]
+    while todo:
+        name, extra = todo.pop()
+        dist = dists.get(name)
+        if dist is None or (name, extra) in seen:
+            continue
+        seen.add((name, extra))
+        for req in read_requires(dist)[0]:
+            if req.marker is None or req.marker.evaluate(target.marker_env(extra)):
+                todo += [(canonicalize_name(req.name), e) for e in ("", *req.extras)]
+    return frozenset(name for name, _ in seen) - {"tether"}
+
+
+def _skip_reason(dist: Dist, roots: tuple[str, ...], exact: set[str], needed: frozenset[str]) -> str | None:
     if dist.name in PROTECTED and dist.name not in exact:
         return f"{dist.name} is only removed when named exactly (--pattern {dist.name})"
+    if dist.name in needed and dist.name not in exact:
+        return f"tether, installed here, needs {dist.name}; only removed when named exactly"
     if not within(os.path.join(os.path.abspath(dist.site), "x"), roots):
         return f"installed in {dist.site}, outside the environment"
     return None
