@@ -11,14 +11,16 @@ versions found are turned into a specifier by the *anchor*:
 - ``range``: ``>=LOW,<NEXT``, NEXT the next release that may break (the next major
   ``X+1``; for ``0.Y``, ``0.(Y+1)``).
 
-Where environments of different Python versions disagree (another specifier, or the
-name absent from some), one line per specifier carries a marker naming the Python
-versions it is for (``python_version == "3.11"``, joined with ``or``); where they all
-agree, the line has no marker. Every line is parsed with ``packaging`` before it is
-written. A distribution whose metadata is broken, whose name is not a valid one (PEP 508),
-or whose version is not PEP 440, is left out with a note; one installed from a URL or a
-directory (PEP 610) is pinned by version with a note, since a requirements line cannot say
-both.
+Where environments of different Python versions disagree (another specifier, or the name
+absent from some), one line per specifier carries a marker naming the Python versions it
+is for (``python_version == "3.11"``, joined with ``or``); where they all agree, the
+line has no marker. A name that some environments of one Python version hold and others
+of the same version lack cannot be told apart by a marker: it is written, and one note
+counts such names (those environments validate with ``--subset``). Every line is parsed
+with ``packaging`` before it is written. A distribution whose metadata is broken, whose
+name is not a valid one (PEP 508), or whose version is not PEP 440, is left out with a
+note; one installed from a URL or a directory (PEP 610) is pinned by version with a
+note, since a requirements line cannot say both.
 """
 
 from __future__ import annotations
@@ -117,8 +119,23 @@ def _collect(inventory: Inventory, notes: list[str]) -> tuple[dict[str, dict[str
     return found, minors
 
 
+def _partial(inventory: Inventory, found: dict[str, dict[str, set[Version]]]) -> list[str]:
+    """The names that some environments of a Python version hold and others of the same
+    version do not (a marker cannot tell those environments apart)."""
+    envs: dict[str, int] = {}
+    holders: dict[tuple[str, str], int] = {}
+    for env in inventory.environments:
+        if env.inherited_only or not env.python_minor:
+            continue
+        envs[env.python_minor] = envs.get(env.python_minor, 0) + 1
+        for name in {d.name for d in inventory.visible(env)} & found.keys():
+            holders[name, env.python_minor] = holders.get((name, env.python_minor), 0) + 1
+    return sorted({name for (name, minor), count in holders.items() if count < envs[minor]})
+
+
 def derive(inventory: Inventory, anchor: Anchor = "exact") -> Derived:
-    """The requirements that every environment of *inventory* satisfies (see the module)."""
+    """The requirements for the environments of *inventory* (see the module): every one
+    satisfies them but for the names a note says some environments lack."""
     notes: list[str] = []
     found, minors = _collect(inventory, notes)
     requirements = []
@@ -133,4 +150,11 @@ def derive(inventory: Inventory, anchor: Anchor = "exact") -> Derived:
         for spec, spec_minors in sorted(by_spec.items(), key=lambda item: sorted(item[1])):
             marker = "" if len(by_spec) == 1 and set(spec_minors) == minors else f"; {_marker(spec_minors)}"
             requirements.append(Requirement(f"{name}{spec}{marker}"))
+    partial = _partial(inventory, found)
+    if partial:
+        shown = ", ".join(partial[:5]) + (f" and {len(partial) - 5} more" if len(partial) > 5 else "")
+        notes.append(
+            f"{len(partial)} named here are missing from some environments of the same Python version "
+            f"({shown}); those environments satisfy the file with --subset"
+        )
     return Derived(requirements=tuple(requirements), notes=tuple(dict.fromkeys(notes)))
