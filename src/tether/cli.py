@@ -478,11 +478,13 @@ def _validate(
             f"tether: {checked.target.executable} against {bound.path} ({bound.format}), read now; "
             f"{len(checked.report.records)} findings\n"
         )
-    out = render(checked.report, display)
     code = EXIT_VALID if checked.report.valid else EXIT_DRIFT
     if to is not None:
-        write_atomically(to, out)
+        # -q and -qq quiet what is shown; a file asked for gets the whole report (as uv's
+        # -q -o does), never an empty file in place of what it held.
+        write_atomically(to, render(checked.report, (display[0], display[1], 0, verbose)))
         return code
+    out = render(checked.report, display)
     sys.stdout.write(out)
     from tether.sources.remote import is_remote
 
