@@ -291,6 +291,22 @@ def test_quiet_leaves_out_what_is_shown_never_the_file_asked_for(
             assert json.loads(text), fmt
 
 
+def test_output_through_a_symlink_replaces_its_target_not_the_link(
+    dist_venv: MakeDistVenv, tmp_path: Path
+) -> None:
+    venv, lock = _drifted(dist_venv, tmp_path)
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "bom.json").write_text("old\n")
+    link = tmp_path / "bom.json"
+    link.symlink_to(shared / "bom.json")
+    proc = tether("validate", "-p", venv, "--lock", lock, "--format", "cyclonedx", "-o", link)
+    assert proc.returncode == 1, proc.stderr
+    assert link.is_symlink()
+    assert json.loads((shared / "bom.json").read_text())["bomFormat"] == "CycloneDX"
+    assert sorted(p.name for p in shared.iterdir()) == ["bom.json"]
+
+
 def test_version_examples_and_exit_codes_in_every_help(capsys: pytest.CaptureFixture[str]) -> None:
     from tether import __version__
 
