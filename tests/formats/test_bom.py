@@ -176,3 +176,29 @@ def test_a_slash_in_a_name_stays_escaped_in_the_document(
         for component in evil:
             parsed = PackageURL.from_string(component["purl"])
             assert (parsed.namespace, parsed.name) == (None, "evil/requests"), component["purl"]
+
+
+def test_a_password_in_a_direct_url_does_not_reach_the_document(
+    dist_venv: MakeDistVenv, make_dist: MakeDist, tmp_path: Path
+) -> None:
+    # PEP 610 asks installers to leave credentials out of direct_url.json; one that did
+    # not must not put a token into a bill of materials sent to another system.
+    venv = dist_venv({})
+    site = site_packages(venv)
+    make_dist(site, "from-git", "0.1", direct_url={
+        "url": "https://bot:s3cret-token@git.example/r.git", "vcs_info": {"vcs": "git", "commit_id": "a" * 40}
+    })  # fmt: skip
+    make_dist(site, "from-archive", "2.0", direct_url={
+        "url": "https://bot:s3cret-token@files.example/a-2.0.tar.gz", "archive_info": {}
+    })  # fmt: skip
+    lock = tmp_path / "requirements.txt"
+    lock.write_text("")
+    for command in (
+        ("validate", "-p", venv, "--lock", lock, "--format", "cyclonedx"),
+        ("scan", "--root", venv, "--format", "cyclonedx"),
+    ):
+        text = tether(*command).stdout
+        components = valid_bom(text)["components"]
+        assert "s3cret-token" not in text
+        purls = {c["name"]: c["purl"] for c in components}  # type: ignore[attr-defined]
+        assert "git%2Bhttps://bot:%2A%2A%2A%2A%40git.example/r.git" in purls["from-git"], purls
