@@ -262,6 +262,10 @@ def test_cli_text_quiet_and_bad_jobs(dist_venv: MakeDistVenv, install: Install, 
     out = tmp_path / "report.json"
     assert tether("verify", "-p", venv, "--format", "json", "-o", out).returncode == 1
     assert json.loads(out.read_text())["summary"]["modified-file"] == 1
+    # -qq quiets the terminal; the file asked for is written whole, not emptied.
+    proc = tether("verify", "-p", venv, "--format", "json", "-qq", "-o", out)
+    assert (proc.returncode, proc.stdout) == (1, "")
+    assert json.loads(out.read_text())["summary"]["modified-file"] == 1
     bad = tether("verify", "-p", venv, "--jobs", "0")
     assert bad.returncode == 2
     assert "expected a number of threads from 1 to 256, got '0'" in bad.stderr
