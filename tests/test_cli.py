@@ -267,6 +267,46 @@ def test_quiet_and_verbose(dist_venv: MakeDistVenv, tmp_path: Path) -> None:
     assert tether("validate", "-p", venv, "--lock", valid, "-v").stderr.count("answered from the cache") == 1
 
 
+def test_quiet_leaves_out_what_is_shown_never_the_file_asked_for(
+    dist_venv: MakeDistVenv, tmp_path: Path
+) -> None:
+    # -q/-qq quiet the terminal; a report asked for with -o is written whole (as uv
+    # export -q -o does), not replaced by an empty file.
+    venv, lock = _drifted(dist_venv, tmp_path)
+    valid = tmp_path / "valid.txt"
+    valid.write_text("six==1.16.0\nidna==3.6\n")
+    out = tmp_path / "report"
+    for bound, quiet, fmt, code in (
+        (lock, "-qq", "json", 1),
+        (valid, "-q", "text", 0),
+        (lock, "-qq", "cyclonedx", 1),
+    ):
+        out.write_text("the user's previous report\n")
+        proc = tether("validate", "-p", venv, "--lock", bound, quiet, "--format", fmt, "-o", out)
+        assert (proc.returncode, proc.stdout, proc.stderr) == (code, "", ""), fmt
+        text = out.read_text()
+        if fmt == "text":
+            assert text.startswith("valid: "), text
+        else:
+            assert json.loads(text), fmt
+
+
+def test_output_through_a_symlink_replaces_its_target_not_the_link(
+    dist_venv: MakeDistVenv, tmp_path: Path
+) -> None:
+    venv, lock = _drifted(dist_venv, tmp_path)
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "bom.json").write_text("old\n")
+    link = tmp_path / "bom.json"
+    link.symlink_to(shared / "bom.json")
+    proc = tether("validate", "-p", venv, "--lock", lock, "--format", "cyclonedx", "-o", link)
+    assert proc.returncode == 1, proc.stderr
+    assert link.is_symlink()
+    assert json.loads((shared / "bom.json").read_text())["bomFormat"] == "CycloneDX"
+    assert sorted(p.name for p in shared.iterdir()) == ["bom.json"]
+
+
 def test_version_examples_and_exit_codes_in_every_help(capsys: pytest.CaptureFixture[str]) -> None:
     from tether import __version__
 

@@ -140,7 +140,7 @@ def check(options: CheckOptions) -> Checked:
     findings = [_finding(r) for r in records]
     repair = repair_command(bound.repair, bound.repair_strays, findings, bound.relock)
     if options.verify_files:
-        records, repair = _with_files(target, installed, records, repair)
+        records, repair = _with_files(target, installed, records, repair, ignored=expect["ignored"])
     report = Report(
         bound=bound.path,
         bound_format=bound.format,
@@ -230,18 +230,22 @@ def _read_and_judge(
 
 
 def _with_files(
-    target: Target, installed: Installed, records: tuple[Record, ...], repair: str
+    target: Target, installed: Installed, records: tuple[Record, ...], repair: str, *, ignored: Iterable[str]
 ) -> tuple[tuple[Record, ...], str]:
     """*records* and *repair* with what :func:`tether.integrity.verify.verify_dists` finds
     in the installed files: one record per file, its status one of
     :data:`tether.integrity.verify.FILE_STATUSES`, its detail the file's path relative to
     its site directory and what differs; the repair then also reinstalls the
-    distributions with modified or missing files."""
+    distributions with modified or missing files. The findings of an *ignored* package
+    (``--ignore``: neither checked nor reported) are left out; its files are still read,
+    so that they are not reported as unrecorded in a directory it shares with another."""
     from tether.integrity.render import repair_files
     from tether.integrity.verify import verify_dists
     from tether.report import Record
 
     verified = verify_dists(installed.dists, target)
+    left_out = set(ignored)
+    findings = [f for f in verified.findings if f.name not in left_out]
     files = tuple(
         Record(
             name=f.name,
@@ -251,10 +255,10 @@ def _with_files(
             sites=(f.site,),
             detail=f"{os.path.relpath(f.path, f.site)}: {f.detail}",
         )
-        for f in verified.findings
+        for f in findings
     )
     has_pip = any(d.name == "pip" for d in installed.dists)
-    fixes = repair_files(verified.findings, target.executable, has_pip=has_pip)
+    fixes = repair_files(findings, target.executable, has_pip=has_pip)
     return records + files, " && ".join(r for r in (repair if records else "", fixes) if r)
 
 

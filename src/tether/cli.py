@@ -424,7 +424,8 @@ def write_atomically(path: str, text: str) -> None:
 
     A path that is not a regular file (a named pipe, ``/dev/stdout``, a terminal) is
     written to as it is, as a shell's ``>`` would: replacing it would turn a pipe
-    another process reads into a file.
+    another process reads into a file. A symbolic link is followed: the file it points
+    to is replaced, the link stays.
 
     :raises TetherError: when it cannot be written.
     """
@@ -446,6 +447,8 @@ def write_atomically(path: str, text: str) -> None:
             msg = f"{path}: cannot write the report ({e.strerror or e})"
             raise TetherError(msg) from e
         return
+    if os.path.islink(path):
+        path = os.path.realpath(path)
     tmp = f"{path}.{os.getpid()}.tmp"
     try:
         with open(tmp, "w", encoding="utf-8", errors="backslashreplace") as f:
@@ -478,11 +481,13 @@ def _validate(
             f"tether: {checked.target.executable} against {bound.path} ({bound.format}), read now; "
             f"{len(checked.report.records)} findings\n"
         )
-    out = render(checked.report, display)
     code = EXIT_VALID if checked.report.valid else EXIT_DRIFT
     if to is not None:
-        write_atomically(to, out)
+        # -q and -qq quiet what is shown; a file asked for gets the whole report (as uv's
+        # -q -o does), never an empty file in place of what it held.
+        write_atomically(to, render(checked.report, (display[0], display[1], 0, verbose)))
         return code
+    out = render(checked.report, display)
     sys.stdout.write(out)
     from tether.sources.remote import is_remote
 

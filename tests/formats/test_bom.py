@@ -153,3 +153,52 @@ def test_a_slash_in_a_name_cannot_make_its_purl_another_package() -> None:
         assert (parsed.namespace, parsed.name, parsed.version) == (None, name.lower(), "1.0"), purl(
             name, "1.0"
         )
+
+
+def test_a_slash_in_a_name_stays_escaped_in_the_document(
+    dist_venv: MakeDistVenv, make_dist: MakeDist, tmp_path: Path
+) -> None:
+    # The purl is escaped when made, and the document must carry it as made: parsed and
+    # written again by the serializer, "evil/requests" read back as "requests".
+    venv = dist_venv({"idna": "3.7"})
+    make_dist(site_packages(venv), "evil/requests", "2.0", folder="evil-2.0.dist-info")
+    lock = tmp_path / "requirements.txt"
+    lock.write_text("idna==3.7\n")
+    from packageurl import PackageURL
+
+    for command in (
+        ("validate", "-p", venv, "--lock", lock, "--format", "cyclonedx"),
+        ("scan", "--root", venv, "--format", "cyclonedx"),
+    ):
+        components = valid_bom(tether(*command).stdout)["components"]
+        evil = [c for c in components if c["name"] == "evil/requests"]  # type: ignore[attr-defined]
+        assert evil, command
+        for component in evil:
+            parsed = PackageURL.from_string(component["purl"])
+            assert (parsed.namespace, parsed.name) == (None, "evil/requests"), component["purl"]
+
+
+def test_a_password_in_a_direct_url_does_not_reach_the_document(
+    dist_venv: MakeDistVenv, make_dist: MakeDist, tmp_path: Path
+) -> None:
+    # PEP 610 asks installers to leave credentials out of direct_url.json; one that did
+    # not must not put a token into a bill of materials sent to another system.
+    venv = dist_venv({})
+    site = site_packages(venv)
+    make_dist(site, "from-git", "0.1", direct_url={
+        "url": "https://bot:s3cret-token@git.example/r.git", "vcs_info": {"vcs": "git", "commit_id": "a" * 40}
+    })  # fmt: skip
+    make_dist(site, "from-archive", "2.0", direct_url={
+        "url": "https://bot:s3cret-token@files.example/a-2.0.tar.gz", "archive_info": {}
+    })  # fmt: skip
+    lock = tmp_path / "requirements.txt"
+    lock.write_text("")
+    for command in (
+        ("validate", "-p", venv, "--lock", lock, "--format", "cyclonedx"),
+        ("scan", "--root", venv, "--format", "cyclonedx"),
+    ):
+        text = tether(*command).stdout
+        components = valid_bom(text)["components"]
+        assert "s3cret-token" not in text
+        purls = {c["name"]: c["purl"] for c in components}  # type: ignore[attr-defined]
+        assert "git%2Bhttps://bot:%2A%2A%2A%2A%40git.example/r.git" in purls["from-git"], purls

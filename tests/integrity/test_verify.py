@@ -262,6 +262,10 @@ def test_cli_text_quiet_and_bad_jobs(dist_venv: MakeDistVenv, install: Install, 
     out = tmp_path / "report.json"
     assert tether("verify", "-p", venv, "--format", "json", "-o", out).returncode == 1
     assert json.loads(out.read_text())["summary"]["modified-file"] == 1
+    # -qq quiets the terminal; the file asked for is written whole, not emptied.
+    proc = tether("verify", "-p", venv, "--format", "json", "-qq", "-o", out)
+    assert (proc.returncode, proc.stdout) == (1, "")
+    assert json.loads(out.read_text())["summary"]["modified-file"] == 1
     bad = tether("verify", "-p", venv, "--jobs", "0")
     assert bad.returncode == 2
     assert "expected a number of threads from 1 to 256, got '0'" in bad.stderr
@@ -307,6 +311,30 @@ def test_validate_verify_files_is_never_answered_from_a_cache(
     assert "modified-file" not in json.loads(tether(*argv).stdout)["summary"]
     text = tether("validate", "-p", venv, "--lock", lock, "--verify-files")
     assert "drift: 1 modified-file" in text.stdout
+
+
+def test_validate_verify_files_leaves_out_an_ignored_package(
+    dist_venv: MakeDistVenv, install: Install, tmp_path: Path
+) -> None:
+    # --ignore NAME "neither checks nor reports" a package: its files neither.
+    venv = dist_venv({})
+    site = site_packages(venv)
+    install(site, "Demo_Pkg", {"demo_pkg/__init__.py": b"x = 1\n"})
+    install(site, "other", {"other/__init__.py": b"y = 1\n"})
+    (site / "demo_pkg/__init__.py").write_text("x = 2\n")
+    (site / "demo_pkg/added.py").write_text("")
+    lock = tmp_path / "requirements.txt"
+    lock.write_text("other==1.0\n")
+    argv = ("validate", "-p", venv, "--lock", lock, "--verify-files", "--format", "json")
+    proc = tether(*argv, "--ignore", "demo-pkg")
+    assert proc.returncode == 0, proc.stdout
+    assert json.loads(proc.stdout)["records"] == []
+    report = json.loads(tether(*argv).stdout)
+    assert {(r["name"], r["status"]) for r in report["records"]} == {
+        ("demo-pkg", "unexpected"),
+        ("demo-pkg", "modified-file"),
+        ("demo-pkg", "unrecorded-file"),
+    }
 
 
 def test_a_row_with_a_nul_byte(dist_venv: MakeDistVenv, install: Install) -> None:

@@ -83,10 +83,9 @@ def run(args: argparse.Namespace) -> int:
     repair = repair_files(result.findings, target.executable, has_pip=has_pip(target.sites))
     render = verify_json if args.format == "json" else verify_text
     out = render(result, target.executable, target.prefix, repair)
-    if args.quiet >= 2 or (args.quiet and args.format == "text" and result.valid):
-        out = ""
     if args.output is not None:
+        # -q and -qq quiet what is shown, not the file asked for (as validate's -o).
         write_atomically(args.output, out)
-    else:
+    elif not (args.quiet >= 2 or (args.quiet and args.format == "text" and result.valid)):
         sys.stdout.write(out)
     return 0 if result.valid else 1

@@ -76,12 +76,16 @@ def purl(name: str, version: str, direct: DirectUrl | None = None) -> str:
     """The package URL of an installed distribution (see the module's docstring)."""
     from packageurl import PackageURL
 
+    from tether.errors import shown
+
     qualifiers = {}
+    # A password direct_url.json should not hold (PEP 610) is not sent on: user:****@host.
+    url = shown(direct.url) if direct is not None else ""
     if direct is not None and direct.vcs_info is not None:
         commit = direct.vcs_info.commit_id
-        qualifiers["vcs_url"] = f"{direct.vcs_info.vcs}+{direct.url}" + (f"@{commit}" if commit else "")
+        qualifiers["vcs_url"] = f"{direct.vcs_info.vcs}+{url}" + (f"@{commit}" if commit else "")
     elif direct is not None and direct.archive_info is not None:
-        qualifiers["download_url"] = direct.url
+        qualifiers["download_url"] = url
     if "/" not in name:
         return str(PackageURL(type="pypi", name=name, version=version or None, qualifiers=qualifiers))
     # packageurl leaves a "/" of the name as is, and "pkg:pypi/evil/requests" then reads

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from packageurl import PackageURL
+
 __all__ = ["Component", "Rating", "Vulnerability", "render"]
 
 
@@ -75,6 +77,30 @@ def _alias_source(alias: str) -> str:
     )
 
 
+def _exact_type() -> type[PackageURL]:
+    """A ``PackageURL`` that the serializer writes as it was given (its ``text``): one
+    parsed and written again by ``packageurl`` loses the escape of a ``/`` in a name
+    (:func:`tether.formats.bom.purl`), and ``pkg:pypi/evil/requests`` then reads back as
+    the package ``requests``."""
+    from packageurl import PackageURL
+
+    class Exact(PackageURL):
+        text: str
+
+        def to_string(self, encode: bool | None = True) -> str:
+            return self.text
+
+    return Exact
+
+
+def _purl(exact: type[PackageURL], text: str) -> PackageURL:
+    from packageurl import PackageURL
+
+    purl = exact(**PackageURL.from_string(text).to_dict())
+    purl.text = text  # type: ignore[attr-defined]
+    return purl
+
+
 def render(components: Sequence[Component], vulnerabilities: Sequence[Vulnerability] = ()) -> str:
     """The CycloneDX 1.6 JSON document of *components* and *vulnerabilities*, with a newline."""
     from decimal import Decimal
@@ -95,10 +121,10 @@ def render(components: Sequence[Component], vulnerabilities: Sequence[Vulnerabil
     )
     from cyclonedx.model.vulnerability import Vulnerability as CdxVulnerability
     from cyclonedx.output.json import JsonV1Dot6
-    from packageurl import PackageURL
 
     from tether import __version__
 
+    exact = _exact_type()
     bom = Bom()
     bom.metadata.tools.components.add(CdxComponent(name="tether", version=__version__))
     versions = {}
@@ -109,7 +135,7 @@ def render(components: Sequence[Component], vulnerabilities: Sequence[Vulnerabil
                 name=c.name,
                 version=c.version,
                 bom_ref=c.bom_ref or c.purl,
-                purl=PackageURL.from_string(c.purl),
+                purl=_purl(exact, c.purl),
                 hashes=[HashType(alg=HashAlgorithm(alg), content=digest) for alg, digest in c.hashes],
                 properties=[Property(name=name, value=value) for name, value in c.properties],
             )
