@@ -301,3 +301,15 @@ def test_uv_a_list_of_sources_is_one_entry_per_source(tmp_path: Path) -> None:
     assert read_bound(reader_for(lock), lock, display="uv.lock").stale == (
         "pyproject.toml: top requires lib (the lock has lib; sys_platform != 'linux')"
     )
+
+
+def test_uv_a_project_file_without_project_is_stale(tmp_path: Path) -> None:
+    """The lock's root project was locked from a [project] since removed (uv lock --check:
+    stale); with no workspace members to compare, it was called current."""
+    root = tmp_path / "sl"
+    shutil.copytree(DATA / "uv-lock" / "sources-list", root)
+    (root / "pyproject.toml").write_text("[tool.ruff]\nline-length = 100\n")
+    lock = root / "uv.lock"
+    assert read_bound(reader_for(lock), lock, display="uv.lock").stale == (
+        "pyproject.toml: it has no [project]; uv.lock has project top"
+    )

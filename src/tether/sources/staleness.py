@@ -707,7 +707,15 @@ class _UvCheck:
             self.reasons.append(f"{member.shown}: {member.name} is version {version}; uv.lock has {locked}")
 
     def _virtual_root(self) -> None:
-        """A workspace root without ``[project]``: its groups are the manifest's."""
+        """A workspace root without ``[project]``: its groups are the manifest's, and the
+        lock has no project at its root (one there was locked from a ``[project]`` since
+        removed, which ``uv lock --check`` finds stale)."""
+        for package in _strings(self.lock.get("package")):
+            source = _table(_table(package).get("source"))
+            if source.get("editable") == "." or source.get("virtual") == ".":
+                self.reasons.append(
+                    f"pyproject.toml: it has no [project]; uv.lock has project {_table(package).get('name')}"
+                )
         dev = _strings(self.uv.get("dev-dependencies"))
         groups = _group_requirements(_table(self.document.get("dependency-groups")), self.sources, dev)
         self._groups(groups, _table(self.manifest.get("dependency-groups")), "pyproject.toml: the workspace")
