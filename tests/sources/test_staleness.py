@@ -53,6 +53,7 @@ def uv_verdict(
         ),
         pytest.param('lint = ["six>=1"]', 'lint = ["six >= 1"]', id="spaces"),
         pytest.param("[project]", "# a comment\n[project]", id="a comment"),
+        pytest.param('"lib"]', '"lib", "lib"]', id="a requirement written twice"),
     ],
 )
 def test_uv_what_uv_holds_equal_is_not_stale(tmp_path: Path, old: str, new: str) -> None:

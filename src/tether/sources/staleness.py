@@ -436,12 +436,21 @@ def _holds(marker: Marker, env: dict[str, str]) -> bool | None:
         return None
 
 
+def _unique(reqs: list[_Req]) -> list[_Req]:
+    out: list[_Req] = []
+    for req in reqs:
+        if not any(r.key == req.key and r.marker == req.marker for r in out):
+            out.append(req)
+    return out
+
+
 def _differences(wanted: list[_Req], locked: list[_Req], where: str, lock_name: str) -> list[str]:
     """What differs between the project's requirements and the lock's, matched as
-    multisets (the same name may appear with several markers)."""
+    multisets (the same name may appear with several markers); a requirement written
+    twice is one, as uv records it once."""
     left = list(locked)
     unmatched: list[_Req] = []
-    for req in wanted:
+    for req in _unique(wanted):
         match = next((r for r in left if r.key == req.key and _same_marker(r.marker, req.marker)), None)
         if match is None:
             unmatched.append(req)
