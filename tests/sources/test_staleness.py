@@ -53,6 +53,7 @@ def uv_verdict(
         ),
         pytest.param('lint = ["six>=1"]', 'lint = ["six >= 1"]', id="spaces"),
         pytest.param("[project]", "# a comment\n[project]", id="a comment"),
+        pytest.param("; python_version >= '3.10'", "", id="a marker the workspace's requires-python implies"),
         pytest.param('"lib"]', '"lib", "lib"]', id="a requirement written twice"),
     ],
 )

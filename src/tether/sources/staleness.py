@@ -383,9 +383,10 @@ def _platforms(sys_platforms: set[str], systems: set[str]) -> list[dict[str, str
     return [{"sys_platform": sp, "platform_system": ps} for sp, ps in sorted(pairs)]
 
 
-def _choices(ma: Marker, mb: Marker) -> list[list[dict[str, str]]]:
+def _choices(ma: Marker, mb: Marker, python: SpecifierSet | None = None) -> list[list[dict[str, str]]]:
     """For each variable the two markers read (``sys_platform`` and ``platform_system``
-    together), the values that tell their literals apart: at, around and beside each."""
+    together), the values that tell their literals apart: at, around and beside each
+    (Python versions only those *python*, the workspace's ``requires-python``, admits)."""
     values: dict[str, set[str]] = {}
     for variable, literal in _atoms([*ma._markers, *mb._markers]):
         key = "python_full_version" if variable == "python_version" else variable
@@ -393,6 +394,11 @@ def _choices(ma: Marker, mb: Marker) -> list[list[dict[str, str]]]:
             values.setdefault(key, {"0.0.0", "99.0.0"}).update(_around(literal))
         else:
             values.setdefault(key, {"", "\0other"}).add(literal)
+    if python is not None and "python_full_version" in values:
+        found = values["python_full_version"]
+        for spec in python:
+            found.update(_around(spec.version.removesuffix(".*")))
+        values["python_full_version"] = {v for v in found if python.contains(v, prereleases=True)}
     platform = {"sys_platform", "platform_system"}
     choices = [
         [{name: v} for v in sorted(found)] for name, found in sorted(values.items()) if name not in platform
@@ -402,17 +408,20 @@ def _choices(ma: Marker, mb: Marker) -> list[list[dict[str, str]]]:
     return choices
 
 
-def _same_marker(a: str | None, b: str | None) -> bool:
+def _same_marker(a: str | None, b: str | None, python: SpecifierSet | None = None) -> bool:
     """Whether two markers hold for the same environments (as uv's normal forms are
     equal): both are evaluated on every combination of the values their literals
-    distinguish (``sys_platform`` and ``platform_system`` tied as uv ties them)."""
+    distinguish (``sys_platform`` and ``platform_system`` tied as uv ties them). uv
+    simplifies markers against the workspace's ``requires-python`` (*python*) before it
+    compares them: ``python_version >= '3.8'`` is no marker at all under ``>=3.10``, so
+    only the Python versions *python* admits are tried."""
     if a == b:
         return True
     try:
         ma, mb = Marker(a or "python_version >= '0'"), Marker(b or "python_version >= '0'")
     except InvalidMarker:
         return False
-    choices = _choices(ma, mb)
+    choices = _choices(ma, mb, python)
     total = 1
     for choice in choices:
         total *= len(choice)
@@ -444,14 +453,18 @@ def _unique(reqs: list[_Req]) -> list[_Req]:
     return out
 
 
-def _differences(wanted: list[_Req], locked: list[_Req], where: str, lock_name: str) -> list[str]:
+def _differences(
+    wanted: list[_Req], locked: list[_Req], where: str, lock_name: str, python: SpecifierSet | None = None
+) -> list[str]:
     """What differs between the project's requirements and the lock's, matched as
     multisets (the same name may appear with several markers); a requirement written
     twice is one, as uv records it once."""
     left = list(locked)
     unmatched: list[_Req] = []
     for req in _unique(wanted):
-        match = next((r for r in left if r.key == req.key and _same_marker(r.marker, req.marker)), None)
+        match = next(
+            (r for r in left if r.key == req.key and _same_marker(r.marker, req.marker, python)), None
+        )
         if match is None:
             unmatched.append(req)
         else:
@@ -608,6 +621,8 @@ class _UvCheck:
         self.sources: dict[str, Any] = {canonicalize_name(k): v for k, v in _table(uv.get("sources")).items()}
         self.notes: list[str] = []
         self.reasons: list[str] = []
+        #: The workspace's requires-python, which uv simplifies markers against.
+        self.python: SpecifierSet | None = None
 
     def run(self) -> None:
         self._workspace()
@@ -622,7 +637,9 @@ class _UvCheck:
         ):
             wanted = [_project_req(r, {}) for r in _strings(self.uv.get(setting))]
             locked = [_lock_req(r) for r in _strings(self.manifest.get(key))]
-            self.reasons += _differences(wanted, locked, f"pyproject.toml: [tool.uv] {setting}:", "uv.lock")
+            self.reasons += _differences(
+                wanted, locked, f"pyproject.toml: [tool.uv] {setting}:", "uv.lock", self.python
+            )
 
     def _workspace(self) -> None:
         names = sorted(m.name for m in self.members)
@@ -636,6 +653,7 @@ class _UvCheck:
                 f"uv.lock has {', '.join(recorded) or 'none'}"
             )
         wanted = _requires_python(self.members)
+        self.python = SpecifierSet(wanted) if wanted else None
         locked = self.lock.get("requires-python")
         # Without one, uv takes the interpreter's (and warns about it): not compared, and not
         # said at each run either.
@@ -680,7 +698,7 @@ class _UvCheck:
             for extra, reqs in optional.items():
                 wanted += [x for r in _strings(reqs) for x in _lowered(r, sources, canonicalize_name(extra))]
             locked = [_lock_req(r) for r in _strings(metadata.get("requires-dist"))]
-            self.reasons += _differences(wanted, locked, f"{where} requires", "uv.lock")
+            self.reasons += _differences(wanted, locked, f"{where} requires", "uv.lock", self.python)
             provides = metadata.get("provides-extras")
             if isinstance(provides, list):
                 have = sorted(canonicalize_name(e) for e in optional)
@@ -737,7 +755,9 @@ class _UvCheck:
             self.reasons.append(f"{where} has no dependency group {name!r}, which uv.lock has")
         for name in sorted(groups.keys() & locked.keys()):
             reqs = [_lock_req(r) for r in _strings(locked[name])]
-            self.reasons += _differences(groups[name], reqs, f"{where} group {name!r} requires", "uv.lock")
+            self.reasons += _differences(
+                groups[name], reqs, f"{where} group {name!r} requires", "uv.lock", self.python
+            )
 
 
 def uv_lock(
