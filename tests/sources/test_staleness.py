@@ -55,6 +55,8 @@ def uv_verdict(
         pytest.param("[project]", "# a comment\n[project]", id="a comment"),
         pytest.param("; python_version >= '3.10'", "", id="a marker the workspace's requires-python implies"),
         pytest.param('"lib"]', '"lib", "lib"]', id="a requirement written twice"),
+        pytest.param(">=1.0,<3", ">=1.0,<3,>=0.5", id="a clause the others imply"),
+        pytest.param(">=1.0,<3", ">=1.0,<3,!=3.5", id="an exclusion outside the range"),
     ],
 )
 def test_uv_what_uv_holds_equal_is_not_stale(tmp_path: Path, old: str, new: str) -> None:
@@ -66,6 +68,8 @@ def test_uv_what_uv_holds_equal_is_not_stale(tmp_path: Path, old: str, new: str)
     [
         pytest.param("pyproject.toml", '"lib"]', '"lib", "six"]',
                      "pyproject.toml: demo-x requires six is not in uv.lock", id="a dependency added"),
+        pytest.param("pyproject.toml", ">=1.0,<3", ">=1.0,<3,!=2.5",
+                     "pyproject.toml: demo-x requires iniconfig>=1.0,<3,!=2.5", id="an exclusion inside the range"),
         pytest.param("pyproject.toml", ">=1.0,<3", ">=2,<3",
                      "pyproject.toml: demo-x requires iniconfig>=2,<3; python_version >= '3.10' (the lock has "
                      "iniconfig>=1.0,<3; python_full_version >= '3.10')", id="a bound raised"),

@@ -17,8 +17,8 @@ tool has its own test for that, and each is repeated here as the tool runs it:
   ``constraint-dependencies``, ``override-dependencies`` and
   ``build-constraint-dependencies`` (``[manifest]`` ``constraints``, ``overrides``,
   ``build-constraints``). Requirements are compared as uv compares them, after its
-  normalisation: names and extras PEP 503-normalised, specifiers as sets of PEP 440
-  clauses (``>=1.0,<3`` equals ``<3,>=1``), markers by meaning (uv rewrites
+  normalisation: names and extras PEP 503-normalised, specifiers by the versions they admit
+  (``>=1.0,<3`` equals ``<3,>=1`` and ``>=1,<3,>=0.5``), markers by meaning (uv rewrites
   ``python_version >= '3.10'`` as ``python_full_version >= '3.10'``; two markers are the
   same when they agree on every environment that tells their literals apart), and
   ``[tool.uv.sources]`` by kind (``git``, ``url``, local ``path``/``workspace``,
@@ -445,6 +445,43 @@ def _holds(marker: Marker, env: dict[str, str]) -> bool | None:
         return None
 
 
+def _near(literal: str) -> list[str]:
+    """Versions where a PEP 440 clause on *literal* can change its answer: the release
+    points of :func:`_around` and the pre-, post- and dev-releases at *literal*."""
+    try:
+        Version(literal)
+    except InvalidVersion:
+        return [literal]
+    return [*_around(literal), literal, f"{literal}.post1", f"{literal}.dev0", f"{literal}a1", f"{literal}.1"]
+
+
+def _same_specifiers(a: object, b: object) -> bool:
+    """Whether two requirements' specifiers (frozensets of clauses) admit the same versions,
+    as uv compares them (its version ranges): ``~=1.4.0`` equals ``>=1.4.0,==1.4.*`` and
+    ``>=20,>=19`` equals ``>=20``; ``>20`` is not ``>=20.0.post0``."""
+    if a == b:
+        return True
+    if not isinstance(a, frozenset) or not isinstance(b, frozenset):
+        return False
+    clauses: list[Specifier] = [*a, *b]
+    if any(c.operator == "===" for c in clauses):
+        return False
+    sa, sb = SpecifierSet(a), SpecifierSet(b)
+    points = {"0", "9999"} | {v for c in clauses for v in _near(c.version.removesuffix(".*"))}
+    return all(sa.contains(v, prereleases=True) == sb.contains(v, prereleases=True) for v in points)
+
+
+def _same_req(a: _Req, b: _Req, python: SpecifierSet | None) -> bool:
+    """Whether uv holds the two requirements equal: name, extras and source as they are,
+    the specifiers and markers by meaning."""
+    return (
+        a.key[:2] == b.key[:2]
+        and a.key[3:] == b.key[3:]
+        and _same_specifiers(a.key[2], b.key[2])
+        and _same_marker(a.marker, b.marker, python)
+    )
+
+
 def _unique(reqs: list[_Req]) -> list[_Req]:
     out: list[_Req] = []
     for req in reqs:
@@ -462,9 +499,7 @@ def _differences(
     left = list(locked)
     unmatched: list[_Req] = []
     for req in _unique(wanted):
-        match = next(
-            (r for r in left if r.key == req.key and _same_marker(r.marker, req.marker, python)), None
-        )
+        match = next((r for r in left if _same_req(r, req, python)), None)
         if match is None:
             unmatched.append(req)
         else:
