@@ -126,6 +126,15 @@ def test_uv_what_cannot_be_compared_is_a_note(tmp_path: Path) -> None:
     )
 
 
+def test_uv_a_member_that_cannot_be_read_is_named_in_the_note(tmp_path: Path) -> None:
+    """Every member's file is called pyproject.toml: the note names it by its path."""
+    stale, notes = uv_verdict(tmp_path, "packages/lib/pyproject.toml", "[project]", "[project")
+    assert stale == "" and len(notes) == 1
+    assert notes[0].startswith(
+        "uv.lock: whether it matches its project files was not checked (packages/lib/pyproject.toml: line "
+    )
+
+
 @pytest.mark.parametrize(
     ("a", "b", "same"),
     [
