@@ -302,8 +302,9 @@ def test_an_edit_or_a_new_member_is_seen_through_the_cache(tmp_path: Path, make_
     ],
 )
 def test_direct_urls_as_uv_lowers_them(requirement: str, entry: dict[str, str]) -> None:
-    assert staleness._project_req(requirement, {}).key == staleness._lock_req(entry).key
-    assert staleness._project_req(requirement, {}).key != staleness._lock_req({"name": "y"}).key
+    wanted = staleness._project_req(requirement, {})
+    assert staleness._same_req(wanted, staleness._lock_req(entry), None)
+    assert not staleness._same_req(wanted, staleness._lock_req({"name": "y"}), None)
 
 
 def test_uv_a_list_of_sources_is_one_entry_per_source(tmp_path: Path) -> None:
@@ -327,4 +328,27 @@ def test_uv_a_project_file_without_project_is_stale(tmp_path: Path) -> None:
     lock = root / "uv.lock"
     assert read_bound(reader_for(lock), lock, display="uv.lock").stale == (
         "pyproject.toml: it has no [project]; uv.lock has project top"
+    )
+
+
+@pytest.mark.parametrize(
+    ("source", "stale"),
+    [
+        pytest.param('{ path = "a", marker', False, id="as locked"),
+        pytest.param('{ path = "./a/", marker', False, id="the path spelled otherwise"),
+        pytest.param('{ path = "b", marker', True, id="another path"),
+        pytest.param('{ path = "a", editable = true, marker', True, id="made editable"),
+    ],
+)
+def test_uv_a_path_source_is_compared_by_path_and_editable(tmp_path: Path, source: str, stale: bool) -> None:
+    """uv lock --check finds the lock stale when a path source moves or becomes editable
+    (the verdicts here are uv's); tether called every local source the same."""
+    root = tmp_path / "sl"
+    shutil.copytree(DATA / "uv-lock" / "sources-list", root)
+    project = root / "pyproject.toml"
+    project.write_text(project.read_text().replace('{ path = "a", marker', source))
+    lock = root / "uv.lock"
+    reason = read_bound(reader_for(lock), lock, display="uv.lock").stale
+    assert reason == (
+        "pyproject.toml: top requires lib (the lock has lib; sys_platform == 'linux')" if stale else ""
     )

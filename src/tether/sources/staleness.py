@@ -21,7 +21,8 @@ tool has its own test for that, and each is repeated here as the tool runs it:
   (``>=1.0,<3`` equals ``<3,>=1`` and ``>=1,<3,>=0.5``), markers by meaning (uv rewrites
   ``python_version >= '3.10'`` as ``python_full_version >= '3.10'``; two markers are the
   same when they agree on every environment that tells their literals apart), and
-  ``[tool.uv.sources]`` by kind (``git``, ``url``, local ``path``/``workspace``,
+  ``[tool.uv.sources]`` by kind (``git``, ``url``, local ``path`` (by its path and
+  ``editable``)/``workspace``,
   ``index``) and URL. Not compared: uv's resolver settings (``[options]``),
   ``environments``, ``conflicts`` and index URLs; a member whose dependencies are
   ``dynamic`` (uv builds it to know them) leaves that part unchecked, said in a note; a
@@ -48,6 +49,7 @@ project file is the user's, and validation is about the environment first.
 from __future__ import annotations
 
 import itertools
+import posixpath
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -249,8 +251,9 @@ def _lock_req(entry: object) -> _Req:
     for kind in ("git", "url"):
         if isinstance(entry.get(kind), str):
             source = _source_key(kind, entry[kind])
-    if any(k in entry for k in ("path", "directory", "editable", "virtual")):
-        source = ("local", "")
+    for kind in ("path", "directory", "editable", "virtual"):
+        if isinstance(entry.get(kind), str):
+            source = _local_key(entry[kind], editable=kind == "editable")
     if "index" in entry:
         source = ("index", "")
     extras = entry.get("extras") or []
@@ -269,12 +272,44 @@ def _lock_req(entry: object) -> _Req:
     )
 
 
+def _local_key(path: str, *, editable: bool) -> tuple[str, str]:
+    """A local source as uv records it: its path from the workspace's root, and whether
+    it is installed editable (``("local", "")`` stands for any local source, where tether
+    cannot tell the path: a ``workspace = true`` source, a ``file:`` URL)."""
+    return ("local", ("editable " if editable else "") + posixpath.normpath(path))
+
+
+def _same_source(a: object, b: object) -> bool:
+    return a == b or (
+        isinstance(a, tuple) and isinstance(b, tuple) and a[0] == b[0] == "local" and "" in (a[1], b[1])
+    )
+
+
+def _based(sources: Mapping[str, Any], base: str) -> dict[str, Any]:
+    """``[tool.uv.sources]`` of the project in *base* (a folder relative to the workspace's
+    root), each relative ``path`` made relative to the root, as the lock writes it."""
+
+    def rebased(entry: object) -> object:
+        path = _table(entry).get("path")
+        if not isinstance(path, str) or posixpath.isabs(path) or "\\" in path:
+            return entry
+        return {**_table(entry), "path": posixpath.join(base, path)}
+
+    return {
+        canonicalize_name(k): [rebased(e) for e in v] if isinstance(v, list) else rebased(v)
+        for k, v in sources.items()
+    }
+
+
 def _source_of(declared: Mapping[str, Any]) -> tuple[str, str] | None:
     """One ``[tool.uv.sources]`` entry as the lock records its kind (see :func:`_lock_req`)."""
     if "extra" in declared or "group" in declared:
         # uv writes such sources with markers of its own (conflicting extras or groups).
         msg = "a source that depends on an extra or a group"
         raise Undecidable(msg)
+    path = declared.get("path")
+    if isinstance(path, str) and not posixpath.isabs(path) and "\\" not in path:
+        return _local_key(path, editable=declared.get("editable") is True)
     if declared.get("workspace") is True or "path" in declared:
         return ("local", "")
     if isinstance(declared.get("git"), str):
@@ -476,7 +511,7 @@ def _same_req(a: _Req, b: _Req, python: SpecifierSet | None) -> bool:
     the specifiers and markers by meaning."""
     return (
         a.key[:2] == b.key[:2]
-        and a.key[3:] == b.key[3:]
+        and _same_source(a.key[3], b.key[3])
         and _same_specifiers(a.key[2], b.key[2])
         and _same_marker(a.marker, b.marker, python)
     )
@@ -653,7 +688,7 @@ class _UvCheck:
         self.manifest = _table(lock.get("manifest"))
         uv = _table(_table(self.document.get("tool")).get("uv"))
         self.uv = uv
-        self.sources: dict[str, Any] = {canonicalize_name(k): v for k, v in _table(uv.get("sources")).items()}
+        self.sources = _based(_table(uv.get("sources")), ".")
         self.notes: list[str] = []
         self.reasons: list[str] = []
         #: The workspace's requires-python, which uv simplifies markers against.
@@ -719,8 +754,8 @@ class _UvCheck:
         self._version(member, package)
         self._packaged(member, package)
         metadata = _table(package.get("metadata"))
-        sources: dict[str, Any] = {**self.sources, **{canonicalize_name(k): v for k, v in _table(
-            _table(_table(member.document.get("tool")).get("uv")).get("sources")).items()}}  # fmt: skip
+        own = _table(_table(_table(member.document.get("tool")).get("uv")).get("sources"))
+        sources = {**self.sources, **_based(own, PurePosixPath(member.shown).parent.as_posix())}
         dynamic = set(_strings(member.project.get("dynamic")))
         where = f"{member.shown}: {member.name}"
         if dynamic & {"dependencies", "optional-dependencies"}:
