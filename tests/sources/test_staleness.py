@@ -352,3 +352,12 @@ def test_uv_a_path_source_is_compared_by_path_and_editable(tmp_path: Path, sourc
     assert reason == (
         "pyproject.toml: top requires lib (the lock has lib; sys_platform == 'linux')" if stale else ""
     )
+
+
+def test_uv_a_member_another_names_a_workspace_source_is_a_package(tmp_path: Path) -> None:
+    """uv installs a member named by a `workspace = true` source as a package (editable)
+    even without a [build-system]: uv lock --check calls this lock current."""
+    member = "packages/lib/pyproject.toml"
+    text = (WORKSPACE / member).read_text()
+    build = text[text.index("[build-system]") :]
+    assert uv_verdict(tmp_path, member, build, "") == ("", ())

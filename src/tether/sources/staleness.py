@@ -8,7 +8,8 @@ tool has its own test for that, and each is repeated here as the tool runs it:
   a comparison, not a hash. The workspace members (``[manifest] members``), the
   workspace's ``requires-python`` (the intersection of every member's), each member's
   static ``version`` and whether it is a package (``editable``: ``[tool.uv] package``,
-  else a ``[build-system]``) or ``virtual``, its ``[project]`` dependencies and optional
+  else a ``[build-system]`` or a ``workspace = true`` source naming it) or ``virtual``,
+  its ``[project]`` dependencies and optional
   dependencies (``[package.metadata] requires-dist``, an optional dependency carrying
   ``extra == 'NAME'`` in its marker),
   its extras (``provides-extras``), its dependency groups (``requires-dev``, with
@@ -781,14 +782,29 @@ class _UvCheck:
 
     def _packaged(self, member: _Member, package: dict[str, Any]) -> None:
         """uv installs a member as a package (``editable``) when ``[tool.uv] package`` says
-        so or, unset, when it has a ``[build-system]``; else it is ``virtual``."""
+        so or, unset, when it has a ``[build-system]`` or a project of the workspace names
+        it a ``workspace = true`` source; else it is ``virtual``."""
         setting = _table(_table(member.document.get("tool")).get("uv")).get("package")
-        packaged = setting if isinstance(setting, bool) else "build-system" in member.document
+        packaged = setting if isinstance(setting, bool) else (
+            "build-system" in member.document or member.name in self._workspace_sourced()
+        )  # fmt: skip
         source = _table(package.get("source"))
         kind = "editable" if "editable" in source else "virtual" if "virtual" in source else None
         if kind is not None and (kind == "editable") != packaged:
             wanted = "a package (editable)" if packaged else "virtual (not a package)"
             self.reasons.append(f"{member.shown}: {member.name} is {wanted}; uv.lock has it {kind}")
+
+    def _workspace_sourced(self) -> set[str]:
+        """The names a ``[tool.uv.sources]`` of the workspace's projects gives ``workspace = true``."""
+        out: set[str] = set()
+        for document in (self.document, *(m.document for m in self.members)):
+            for name, declared in _table(
+                _table(_table(document.get("tool")).get("uv")).get("sources")
+            ).items():
+                entries = declared if isinstance(declared, list) else [declared]
+                if any(_table(e).get("workspace") is True for e in entries):
+                    out.add(canonicalize_name(name))
+        return out
 
     def _version(self, member: _Member, package: dict[str, Any]) -> None:
         """A static ``version`` is what uv locked the member at."""
