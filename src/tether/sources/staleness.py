@@ -519,9 +519,11 @@ def _same_req(a: _Req, b: _Req, python: SpecifierSet | None) -> bool:
 
 
 def _unique(reqs: list[_Req]) -> list[_Req]:
+    seen: set[tuple[object, ...]] = set()
     out: list[_Req] = []
     for req in reqs:
-        if not any(r.key == req.key and r.marker == req.marker for r in out):
+        if (req.key, req.marker) not in seen:
+            seen.add((req.key, req.marker))
             out.append(req)
     return out
 
