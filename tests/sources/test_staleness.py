@@ -361,3 +361,23 @@ def test_uv_a_member_another_names_a_workspace_source_is_a_package(tmp_path: Pat
     text = (WORKSPACE / member).read_text()
     build = text[text.index("[build-system]") :]
     assert uv_verdict(tmp_path, member, build, "") == ("", ())
+
+
+@pytest.mark.parametrize(
+    ("groups", "reason"),
+    [
+        pytest.param('["dev"]', "", id="uv's default"),
+        pytest.param('["Lint", "dev"]', "pyproject.toml: demo-x has default-groups ['Lint', 'dev']; uv.lock has none",
+                     id="another group"),
+        pytest.param('"all"', "pyproject.toml: demo-x has default-groups all; uv.lock has none", id="all"),
+    ],
+)  # fmt: skip
+def test_uv_default_groups_are_what_uv_recorded(tmp_path: Path, groups: str, reason: str) -> None:
+    """uv (lock revision 5) records [tool.uv] default-groups on the project's package, and
+    uv lock --check finds the lock stale when they change (the verdicts here are uv's)."""
+    assert uv_verdict(
+        tmp_path, "pyproject.toml", "[tool.uv]\n", f"[tool.uv]\ndefault-groups = {groups}\n"
+    ) == (
+        reason,
+        (),
+    )

@@ -17,9 +17,11 @@ tool has its own test for that, and each is repeated here as the tool runs it:
   non-project root's groups (``[manifest.dependency-groups]``), and ``[tool.uv]``
   ``constraint-dependencies``, ``override-dependencies`` and
   ``build-constraint-dependencies`` (``[manifest]`` ``constraints``, ``overrides``,
-  ``build-constraints``). Requirements are compared as uv compares them, after its
-  normalisation: names and extras PEP 503-normalised, specifiers by the versions they admit
-  (``>=1.0,<3`` equals ``<3,>=1`` and ``>=1,<3,>=0.5``), markers by meaning (uv rewrites
+  ``build-constraints``), and ``[tool.uv] default-groups`` (the package's
+  ``default-groups``, from lock revision 5 on). Requirements are compared as uv
+  compares them, after its normalisation: names and extras PEP 503-normalised,
+  specifiers by the versions they admit (``>=1.0,<3`` equals ``<3,>=1`` and
+  ``>=1,<3,>=0.5``), markers by meaning (uv rewrites
   ``python_version >= '3.10'`` as ``python_full_version >= '3.10'``; two markers are the
   same when they agree on every environment that tells their literals apart), and
   ``[tool.uv.sources]`` by kind (``git``, ``url``, local ``path`` (by its path and
@@ -575,6 +577,16 @@ def _group_requirements(
     return out
 
 
+def _group_names(value: object) -> object:
+    """A ``default-groups`` value in the form uv compares: ``all``, or a set of names
+    (none declared is ``dev``, uv's default, which the lock then does not record)."""
+    if value is None:
+        return frozenset({"dev"})
+    if isinstance(value, list):
+        return frozenset(canonicalize_name(v) if isinstance(v, str) else repr(v) for v in value)
+    return value
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class _Member:
     name: str
@@ -756,6 +768,7 @@ class _UvCheck:
             return
         self._version(member, package)
         self._packaged(member, package)
+        self._default_groups(member, package)
         metadata = _table(package.get("metadata"))
         own = _table(_table(_table(member.document.get("tool")).get("uv")).get("sources"))
         sources = {**self.sources, **_based(own, PurePosixPath(member.shown).parent.as_posix())}
@@ -795,6 +808,20 @@ class _UvCheck:
         if kind is not None and (kind == "editable") != packaged:
             wanted = "a package (editable)" if packaged else "virtual (not a package)"
             self.reasons.append(f"{member.shown}: {member.name} is {wanted}; uv.lock has it {kind}")
+
+    def _default_groups(self, member: _Member, package: dict[str, Any]) -> None:
+        """``[tool.uv] default-groups``, which uv (lock revision 5 and later) records on the
+        project's package, compared as uv does: names normalised, in any order, or ``all``."""
+        revision = self.lock.get("revision")
+        if "default-groups" not in package and not (isinstance(revision, int) and revision >= 5):
+            return
+        declared = _table(_table(member.document.get("tool")).get("uv")).get("default-groups")
+        locked = package.get("default-groups")
+        if _group_names(declared) != _group_names(locked):
+            have, shown = ("none" if v is None else v for v in (declared, locked))
+            self.reasons.append(
+                f"{member.shown}: {member.name} has default-groups {have}; uv.lock has {shown}"
+            )
 
     def _workspace_sourced(self) -> set[str]:
         """The names a ``[tool.uv.sources]`` of the workspace's projects gives ``workspace = true``."""
