@@ -381,3 +381,14 @@ def test_uv_default_groups_are_what_uv_recorded(tmp_path: Path, groups: str, rea
         reason,
         (),
     )
+
+
+def test_uv_a_local_source_drops_the_version_clauses(tmp_path: Path) -> None:
+    """uv keeps version clauses for a registry requirement only: with path sources,
+    `lib>=5` is `lib` to uv lock --check (which calls this lock current)."""
+    root = tmp_path / "sl"
+    shutil.copytree(DATA / "uv-lock" / "sources-list", root)
+    project = root / "pyproject.toml"
+    project.write_text(project.read_text().replace('dependencies = ["lib"]', 'dependencies = ["lib>=5"]'))
+    lock = root / "uv.lock"
+    assert read_bound(reader_for(lock), lock, display="uv.lock").stale == ""

@@ -324,6 +324,13 @@ def _source_of(declared: Mapping[str, Any]) -> tuple[str, str] | None:
     return None
 
 
+def _specifier(clauses: object, source: tuple[str, str] | None) -> frozenset[object]:
+    """The version clauses uv keeps: only a registry (or ``index``) requirement has any; a
+    git, URL or local source's are dropped (uv lock --check ignores them)."""
+    kept = source is None or source[0] == "index"
+    return frozenset(clauses) if kept and isinstance(clauses, (frozenset, SpecifierSet)) else frozenset()
+
+
 def _lowered(text: object, sources: Mapping[str, Any], extra: str | None = None) -> list[_Req]:
     """A pyproject requirement as uv records it: one entry, or one per source where
     ``[tool.uv.sources]`` gives it a list (each source's ``marker`` joined to its own)."""
@@ -339,7 +346,9 @@ def _lowered(text: object, sources: Mapping[str, Any], extra: str | None = None)
         marker = req.marker
         if isinstance(entry.get("marker"), str):
             marker = f"({marker}) and ({entry['marker']})" if marker else entry["marker"]
-        out.append(_Req(key=(*req.key[:3], _source_of(entry)), marker=marker, text=req.text, name=req.name))
+        source = _source_of(entry)
+        key = (*req.key[:2], _specifier(req.key[2], source), source)
+        out.append(_Req(key=key, marker=marker, text=req.text, name=req.name))
     return out
 
 
@@ -366,7 +375,12 @@ def _project_req(text: object, sources: Mapping[str, Any], extra: str | None = N
     if extra is not None:
         marker = f"({marker}) and extra == '{extra}'" if marker else f"extra == '{extra}'"
     return _Req(
-        key=(name, frozenset(canonicalize_name(e) for e in req.extras), frozenset(req.specifier), source),
+        key=(
+            name,
+            frozenset(canonicalize_name(e) for e in req.extras),
+            _specifier(req.specifier, source),
+            source,
+        ),
         marker=marker,
         text=text.strip(),
         name=name,
