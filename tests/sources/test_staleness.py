@@ -392,3 +392,30 @@ def test_uv_a_local_source_drops_the_version_clauses(tmp_path: Path) -> None:
     project.write_text(project.read_text().replace('dependencies = ["lib"]', 'dependencies = ["lib>=5"]'))
     lock = root / "uv.lock"
     assert read_bound(reader_for(lock), lock, display="uv.lock").stale == ""
+
+
+@pytest.mark.parametrize(
+    ("edits", "note"),
+    [
+        pytest.param([("[tool.uv.sources]\nlib = { workspace = true }\n", ""), ("[tool.uv]\n", "[tool.uv]\nsources = 5\n")],
+                     "[tool.uv] sources is not a table: 5", id="sources"),
+        pytest.param([("lib = { workspace = true }", "lib = 5")], "a [tool.uv.sources] entry is not a table: 5",
+                     id="an entry"),
+    ],
+)  # fmt: skip
+def test_uv_sources_that_are_not_tables_are_a_note(
+    tmp_path: Path, edits: list[tuple[str, str]], note: str
+) -> None:
+    """uv refuses them; tether compared as if there were no sources, and said current."""
+    root = tmp_path / "ws"
+    shutil.copytree(WORKSPACE, root)
+    text = (root / "pyproject.toml").read_text()
+    for old, new in edits:
+        assert old in text
+        text = text.replace(old, new)
+    (root / "pyproject.toml").write_text(text)
+    bound = read_bound(reader_for(root / "uv.lock"), root / "uv.lock", display="uv.lock")
+    assert (bound.stale, bound.notes) == (
+        "",
+        (f"uv.lock: whether it matches its project files was not checked ({note})",),
+    )

@@ -288,11 +288,22 @@ def _same_source(a: object, b: object) -> bool:
     )
 
 
-def _based(sources: Mapping[str, Any], base: str) -> dict[str, Any]:
+def _based(sources: object, base: str) -> dict[str, Any]:
     """``[tool.uv.sources]`` of the project in *base* (a folder relative to the workspace's
-    root), each relative ``path`` made relative to the root, as the lock writes it."""
+    root), each relative ``path`` made relative to the root, as the lock writes it.
+
+    :raises Undecidable: for sources that are not tables (uv refuses them), rather than
+        comparing as if there were none."""
+    if sources is None:
+        return {}
+    if not isinstance(sources, dict):
+        msg = f"[tool.uv] sources is not a table: {sources!r}"
+        raise Undecidable(msg)
 
     def rebased(entry: object) -> object:
+        if not isinstance(entry, dict):
+            msg = f"a [tool.uv.sources] entry is not a table: {entry!r}"
+            raise Undecidable(msg)
         path = _table(entry).get("path")
         if not isinstance(path, str) or posixpath.isabs(path) or "\\" in path:
             return entry
@@ -717,7 +728,7 @@ class _UvCheck:
         self.manifest = _table(lock.get("manifest"))
         uv = _table(_table(self.document.get("tool")).get("uv"))
         self.uv = uv
-        self.sources = _based(_table(uv.get("sources")), ".")
+        self.sources = _based(uv.get("sources"), ".")
         self.notes: list[str] = []
         self.reasons: list[str] = []
         #: The workspace's requires-python, which uv simplifies markers against.
@@ -784,7 +795,7 @@ class _UvCheck:
         self._packaged(member, package)
         self._default_groups(member, package)
         metadata = _table(package.get("metadata"))
-        own = _table(_table(_table(member.document.get("tool")).get("uv")).get("sources"))
+        own = _table(_table(member.document.get("tool")).get("uv")).get("sources")
         sources = {**self.sources, **_based(own, PurePosixPath(member.shown).parent.as_posix())}
         dynamic = set(_strings(member.project.get("dynamic")))
         where = f"{member.shown}: {member.name}"
