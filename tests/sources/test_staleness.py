@@ -53,6 +53,10 @@ def uv_verdict(
         ),
         pytest.param('lint = ["six>=1"]', 'lint = ["six >= 1"]', id="spaces"),
         pytest.param("[project]", "# a comment\n[project]", id="a comment"),
+        pytest.param("; python_version >= '3.10'", "", id="a marker the workspace's requires-python implies"),
+        pytest.param('"lib"]', '"lib", "lib"]', id="a requirement written twice"),
+        pytest.param(">=1.0,<3", ">=1.0,<3,>=0.5", id="a clause the others imply"),
+        pytest.param(">=1.0,<3", ">=1.0,<3,!=3.5", id="an exclusion outside the range"),
     ],
 )
 def test_uv_what_uv_holds_equal_is_not_stale(tmp_path: Path, old: str, new: str) -> None:
@@ -64,6 +68,8 @@ def test_uv_what_uv_holds_equal_is_not_stale(tmp_path: Path, old: str, new: str)
     [
         pytest.param("pyproject.toml", '"lib"]', '"lib", "six"]',
                      "pyproject.toml: demo-x requires six is not in uv.lock", id="a dependency added"),
+        pytest.param("pyproject.toml", ">=1.0,<3", ">=1.0,<3,!=2.5",
+                     "pyproject.toml: demo-x requires iniconfig>=1.0,<3,!=2.5", id="an exclusion inside the range"),
         pytest.param("pyproject.toml", ">=1.0,<3", ">=2,<3",
                      "pyproject.toml: demo-x requires iniconfig>=2,<3; python_version >= '3.10' (the lock has "
                      "iniconfig>=1.0,<3; python_full_version >= '3.10')", id="a bound raised"),
@@ -117,6 +123,15 @@ def test_uv_what_cannot_be_compared_is_a_note(tmp_path: Path) -> None:
     stale, notes = uv_verdict(tmp_path / "b", "pyproject.toml", '"lib"]', '"lib", "not a requirement!"]')
     assert stale == "" and notes == (
         "uv.lock: whether it matches its project files was not checked (invalid requirement 'not a requirement!')",
+    )
+
+
+def test_uv_a_member_that_cannot_be_read_is_named_in_the_note(tmp_path: Path) -> None:
+    """Every member's file is called pyproject.toml: the note names it by its path."""
+    stale, notes = uv_verdict(tmp_path, "packages/lib/pyproject.toml", "[project]", "[project")
+    assert stale == "" and len(notes) == 1
+    assert notes[0].startswith(
+        "uv.lock: whether it matches its project files was not checked (packages/lib/pyproject.toml: line "
     )
 
 
@@ -287,8 +302,9 @@ def test_an_edit_or_a_new_member_is_seen_through_the_cache(tmp_path: Path, make_
     ],
 )
 def test_direct_urls_as_uv_lowers_them(requirement: str, entry: dict[str, str]) -> None:
-    assert staleness._project_req(requirement, {}).key == staleness._lock_req(entry).key
-    assert staleness._project_req(requirement, {}).key != staleness._lock_req({"name": "y"}).key
+    wanted = staleness._project_req(requirement, {})
+    assert staleness._same_req(wanted, staleness._lock_req(entry), None)
+    assert not staleness._same_req(wanted, staleness._lock_req({"name": "y"}), None)
 
 
 def test_uv_a_list_of_sources_is_one_entry_per_source(tmp_path: Path) -> None:
@@ -300,4 +316,106 @@ def test_uv_a_list_of_sources_is_one_entry_per_source(tmp_path: Path) -> None:
     project.write_text(project.read_text().replace("sys_platform != 'linux'", "sys_platform == 'win32'"))
     assert read_bound(reader_for(lock), lock, display="uv.lock").stale == (
         "pyproject.toml: top requires lib (the lock has lib; sys_platform != 'linux')"
+    )
+
+
+def test_uv_a_project_file_without_project_is_stale(tmp_path: Path) -> None:
+    """The lock's root project was locked from a [project] since removed (uv lock --check:
+    stale); with no workspace members to compare, it was called current."""
+    root = tmp_path / "sl"
+    shutil.copytree(DATA / "uv-lock" / "sources-list", root)
+    (root / "pyproject.toml").write_text("[tool.ruff]\nline-length = 100\n")
+    lock = root / "uv.lock"
+    assert read_bound(reader_for(lock), lock, display="uv.lock").stale == (
+        "pyproject.toml: it has no [project]; uv.lock has project top"
+    )
+
+
+@pytest.mark.parametrize(
+    ("source", "stale"),
+    [
+        pytest.param('{ path = "a", marker', False, id="as locked"),
+        pytest.param('{ path = "./a/", marker', False, id="the path spelled otherwise"),
+        pytest.param('{ path = "b", marker', True, id="another path"),
+        pytest.param('{ path = "a", editable = true, marker', True, id="made editable"),
+    ],
+)
+def test_uv_a_path_source_is_compared_by_path_and_editable(tmp_path: Path, source: str, stale: bool) -> None:
+    """uv lock --check finds the lock stale when a path source moves or becomes editable
+    (the verdicts here are uv's); tether called every local source the same."""
+    root = tmp_path / "sl"
+    shutil.copytree(DATA / "uv-lock" / "sources-list", root)
+    project = root / "pyproject.toml"
+    project.write_text(project.read_text().replace('{ path = "a", marker', source))
+    lock = root / "uv.lock"
+    reason = read_bound(reader_for(lock), lock, display="uv.lock").stale
+    assert reason == (
+        "pyproject.toml: top requires lib (the lock has lib; sys_platform == 'linux')" if stale else ""
+    )
+
+
+def test_uv_a_member_another_names_a_workspace_source_is_a_package(tmp_path: Path) -> None:
+    """uv installs a member named by a `workspace = true` source as a package (editable)
+    even without a [build-system]: uv lock --check calls this lock current."""
+    member = "packages/lib/pyproject.toml"
+    text = (WORKSPACE / member).read_text()
+    build = text[text.index("[build-system]") :]
+    assert uv_verdict(tmp_path, member, build, "") == ("", ())
+
+
+@pytest.mark.parametrize(
+    ("groups", "reason"),
+    [
+        pytest.param('["dev"]', "", id="uv's default"),
+        pytest.param('["Lint", "dev"]', "pyproject.toml: demo-x has default-groups ['Lint', 'dev']; uv.lock has none",
+                     id="another group"),
+        pytest.param('"all"', "pyproject.toml: demo-x has default-groups all; uv.lock has none", id="all"),
+    ],
+)  # fmt: skip
+def test_uv_default_groups_are_what_uv_recorded(tmp_path: Path, groups: str, reason: str) -> None:
+    """uv (lock revision 5) records [tool.uv] default-groups on the project's package, and
+    uv lock --check finds the lock stale when they change (the verdicts here are uv's)."""
+    assert uv_verdict(
+        tmp_path, "pyproject.toml", "[tool.uv]\n", f"[tool.uv]\ndefault-groups = {groups}\n"
+    ) == (
+        reason,
+        (),
+    )
+
+
+def test_uv_a_local_source_drops_the_version_clauses(tmp_path: Path) -> None:
+    """uv keeps version clauses for a registry requirement only: with path sources,
+    `lib>=5` is `lib` to uv lock --check (which calls this lock current)."""
+    root = tmp_path / "sl"
+    shutil.copytree(DATA / "uv-lock" / "sources-list", root)
+    project = root / "pyproject.toml"
+    project.write_text(project.read_text().replace('dependencies = ["lib"]', 'dependencies = ["lib>=5"]'))
+    lock = root / "uv.lock"
+    assert read_bound(reader_for(lock), lock, display="uv.lock").stale == ""
+
+
+@pytest.mark.parametrize(
+    ("edits", "note"),
+    [
+        pytest.param([("[tool.uv.sources]\nlib = { workspace = true }\n", ""), ("[tool.uv]\n", "[tool.uv]\nsources = 5\n")],
+                     "[tool.uv] sources is not a table: 5", id="sources"),
+        pytest.param([("lib = { workspace = true }", "lib = 5")], "a [tool.uv.sources] entry is not a table: 5",
+                     id="an entry"),
+    ],
+)  # fmt: skip
+def test_uv_sources_that_are_not_tables_are_a_note(
+    tmp_path: Path, edits: list[tuple[str, str]], note: str
+) -> None:
+    """uv refuses them; tether compared as if there were no sources, and said current."""
+    root = tmp_path / "ws"
+    shutil.copytree(WORKSPACE, root)
+    text = (root / "pyproject.toml").read_text()
+    for old, new in edits:
+        assert old in text
+        text = text.replace(old, new)
+    (root / "pyproject.toml").write_text(text)
+    bound = read_bound(reader_for(root / "uv.lock"), root / "uv.lock", display="uv.lock")
+    assert (bound.stale, bound.notes) == (
+        "",
+        (f"uv.lock: whether it matches its project files was not checked ({note})",),
     )

@@ -266,3 +266,56 @@ def test_shared_locks_against_their_tools(tmp_path: Path, relpath: str, stale: b
     lock = folder / relpath.rsplit("/", 1)[1]
     bound = read_bound(reader_for(lock), lock, target=t314 if "3.14" in lock.read_text()[:200] else t)
     assert bool(bound.stale) is stale, bound.stale
+
+
+UV_SPELLINGS_PROJECT = """\
+[project]
+name = "demo"
+version = "0.1.0"
+requires-python = ">=3.10"
+dependencies = ["iniconfig>=1.0,<3; python_version>='3.8'", "six"]
+
+[dependency-groups]
+dev = ["iniconfig"]
+"""
+
+#: (old, new): edits of UV_SPELLINGS_PROJECT; whether each makes the lock stale is
+#: uv's to say (uv lock --check), and tether's verdict must be the same.
+UV_SPELLINGS = [
+    pytest.param("", "", id="as locked"),
+    pytest.param('"six"', '"Six"', id="name case"),
+    pytest.param('"six"', '"six", "six"', id="a requirement twice"),
+    pytest.param(">=1.0,<3", "<3,>=1", id="clauses reordered"),
+    pytest.param(">=1.0,<3", ">=1.0,<3,>=0.5", id="a clause implied"),
+    pytest.param(">=1.0,<3", ">=1.0,<3,!=2.5", id="an exclusion in range"),
+    pytest.param("python_version>='3.8'", 'python_version >= \\"3.8\\"', id="marker quotes"),
+    pytest.param("; python_version>='3.8'", "", id="marker requires-python implies"),
+    pytest.param("python_version>='3.8'", "python_version>='3.11'", id="marker raised"),
+    pytest.param('"six"', "\"six; platform_system != 'Windows'\"", id="platform_system marker"),
+    pytest.param(
+        '[dependency-groups]\ndev = ["iniconfig"]',
+        '[tool.uv]\ndev-dependencies = ["iniconfig"]',
+        id="legacy dev",
+    ),
+    pytest.param('requires-python = ">=3.10"', 'requires-python = ">=3.10.0"', id="requires-python spelled"),
+    pytest.param("[project]", "[tool.not-a-project]", id="no [project]"),
+]
+
+
+def test_uv_spellings_as_uv_holds_them(tmp_path: Path) -> None:
+    """Each edit of a locked project, spelled as uv holds equal or not: tether's verdict is
+    uv lock --check's."""
+    uv = tool("uv")
+    project = tmp_path / "pyproject.toml"
+    project.write_text(UV_SPELLINGS_PROJECT)
+    run(uv, "lock", "-q", cwd=tmp_path)
+    run(uv, "venv", "-q", "--python", pyenv_python("3.11"), tmp_path / ".venv")
+    differ = []
+    for case in UV_SPELLINGS:
+        old, new = case.values
+        assert isinstance(old, str) and isinstance(new, str) and old in UV_SPELLINGS_PROJECT
+        project.write_text(UV_SPELLINGS_PROJECT.replace(old, new))
+        native = native_says_stale([uv, "lock", "--check", "--offline"], tmp_path)
+        if bool(stale_records(tmp_path / ".venv", tmp_path / "uv.lock")) != native:
+            differ.append(f"{case.id}: uv says {'stale' if native else 'current'}")
+    assert differ == []

@@ -8,7 +8,8 @@ tool has its own test for that, and each is repeated here as the tool runs it:
   a comparison, not a hash. The workspace members (``[manifest] members``), the
   workspace's ``requires-python`` (the intersection of every member's), each member's
   static ``version`` and whether it is a package (``editable``: ``[tool.uv] package``,
-  else a ``[build-system]``) or ``virtual``, its ``[project]`` dependencies and optional
+  else a ``[build-system]`` or a ``workspace = true`` source naming it) or ``virtual``,
+  its ``[project]`` dependencies and optional
   dependencies (``[package.metadata] requires-dist``, an optional dependency carrying
   ``extra == 'NAME'`` in its marker),
   its extras (``provides-extras``), its dependency groups (``requires-dev``, with
@@ -16,12 +17,15 @@ tool has its own test for that, and each is repeated here as the tool runs it:
   non-project root's groups (``[manifest.dependency-groups]``), and ``[tool.uv]``
   ``constraint-dependencies``, ``override-dependencies`` and
   ``build-constraint-dependencies`` (``[manifest]`` ``constraints``, ``overrides``,
-  ``build-constraints``). Requirements are compared as uv compares them, after its
-  normalisation: names and extras PEP 503-normalised, specifiers as sets of PEP 440
-  clauses (``>=1.0,<3`` equals ``<3,>=1``), markers by meaning (uv rewrites
+  ``build-constraints``), and ``[tool.uv] default-groups`` (the package's
+  ``default-groups``, from lock revision 5 on). Requirements are compared as uv
+  compares them, after its normalisation: names and extras PEP 503-normalised,
+  specifiers by the versions they admit (``>=1.0,<3`` equals ``<3,>=1`` and
+  ``>=1,<3,>=0.5``), markers by meaning (uv rewrites
   ``python_version >= '3.10'`` as ``python_full_version >= '3.10'``; two markers are the
   same when they agree on every environment that tells their literals apart), and
-  ``[tool.uv.sources]`` by kind (``git``, ``url``, local ``path``/``workspace``,
+  ``[tool.uv.sources]`` by kind (``git``, ``url``, local ``path`` (by its path and
+  ``editable``)/``workspace``,
   ``index``) and URL. Not compared: uv's resolver settings (``[options]``),
   ``environments``, ``conflicts`` and index URLs; a member whose dependencies are
   ``dynamic`` (uv builds it to know them) leaves that part unchecked, said in a note; a
@@ -48,6 +52,7 @@ project file is the user's, and validation is about the environment first.
 from __future__ import annotations
 
 import itertools
+import posixpath
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -249,8 +254,9 @@ def _lock_req(entry: object) -> _Req:
     for kind in ("git", "url"):
         if isinstance(entry.get(kind), str):
             source = _source_key(kind, entry[kind])
-    if any(k in entry for k in ("path", "directory", "editable", "virtual")):
-        source = ("local", "")
+    for kind in ("path", "directory", "editable", "virtual"):
+        if isinstance(entry.get(kind), str):
+            source = _local_key(entry[kind], editable=kind == "editable")
     if "index" in entry:
         source = ("index", "")
     extras = entry.get("extras") or []
@@ -269,12 +275,55 @@ def _lock_req(entry: object) -> _Req:
     )
 
 
+def _local_key(path: str, *, editable: bool) -> tuple[str, str]:
+    """A local source as uv records it: its path from the workspace's root, and whether
+    it is installed editable (``("local", "")`` stands for any local source, where tether
+    cannot tell the path: a ``workspace = true`` source, a ``file:`` URL)."""
+    return ("local", ("editable " if editable else "") + posixpath.normpath(path))
+
+
+def _same_source(a: object, b: object) -> bool:
+    return a == b or (
+        isinstance(a, tuple) and isinstance(b, tuple) and a[0] == b[0] == "local" and "" in (a[1], b[1])
+    )
+
+
+def _based(sources: object, base: str) -> dict[str, Any]:
+    """``[tool.uv.sources]`` of the project in *base* (a folder relative to the workspace's
+    root), each relative ``path`` made relative to the root, as the lock writes it.
+
+    :raises Undecidable: for sources that are not tables (uv refuses them), rather than
+        comparing as if there were none."""
+    if sources is None:
+        return {}
+    if not isinstance(sources, dict):
+        msg = f"[tool.uv] sources is not a table: {sources!r}"
+        raise Undecidable(msg)
+
+    def rebased(entry: object) -> object:
+        if not isinstance(entry, dict):
+            msg = f"a [tool.uv.sources] entry is not a table: {entry!r}"
+            raise Undecidable(msg)
+        path = _table(entry).get("path")
+        if not isinstance(path, str) or posixpath.isabs(path) or "\\" in path:
+            return entry
+        return {**_table(entry), "path": posixpath.join(base, path)}
+
+    return {
+        canonicalize_name(k): [rebased(e) for e in v] if isinstance(v, list) else rebased(v)
+        for k, v in sources.items()
+    }
+
+
 def _source_of(declared: Mapping[str, Any]) -> tuple[str, str] | None:
     """One ``[tool.uv.sources]`` entry as the lock records its kind (see :func:`_lock_req`)."""
     if "extra" in declared or "group" in declared:
         # uv writes such sources with markers of its own (conflicting extras or groups).
         msg = "a source that depends on an extra or a group"
         raise Undecidable(msg)
+    path = declared.get("path")
+    if isinstance(path, str) and not posixpath.isabs(path) and "\\" not in path:
+        return _local_key(path, editable=declared.get("editable") is True)
     if declared.get("workspace") is True or "path" in declared:
         return ("local", "")
     if isinstance(declared.get("git"), str):
@@ -284,6 +333,13 @@ def _source_of(declared: Mapping[str, Any]) -> tuple[str, str] | None:
     if "index" in declared:
         return ("index", "")
     return None
+
+
+def _specifier(clauses: object, source: tuple[str, str] | None) -> frozenset[object]:
+    """The version clauses uv keeps: only a registry (or ``index``) requirement has any; a
+    git, URL or local source's are dropped (uv lock --check ignores them)."""
+    kept = source is None or source[0] == "index"
+    return frozenset(clauses) if kept and isinstance(clauses, (frozenset, SpecifierSet)) else frozenset()
 
 
 def _lowered(text: object, sources: Mapping[str, Any], extra: str | None = None) -> list[_Req]:
@@ -301,7 +357,9 @@ def _lowered(text: object, sources: Mapping[str, Any], extra: str | None = None)
         marker = req.marker
         if isinstance(entry.get("marker"), str):
             marker = f"({marker}) and ({entry['marker']})" if marker else entry["marker"]
-        out.append(_Req(key=(*req.key[:3], _source_of(entry)), marker=marker, text=req.text, name=req.name))
+        source = _source_of(entry)
+        key = (*req.key[:2], _specifier(req.key[2], source), source)
+        out.append(_Req(key=key, marker=marker, text=req.text, name=req.name))
     return out
 
 
@@ -328,7 +386,12 @@ def _project_req(text: object, sources: Mapping[str, Any], extra: str | None = N
     if extra is not None:
         marker = f"({marker}) and extra == '{extra}'" if marker else f"extra == '{extra}'"
     return _Req(
-        key=(name, frozenset(canonicalize_name(e) for e in req.extras), frozenset(req.specifier), source),
+        key=(
+            name,
+            frozenset(canonicalize_name(e) for e in req.extras),
+            _specifier(req.specifier, source),
+            source,
+        ),
         marker=marker,
         text=text.strip(),
         name=name,
@@ -383,9 +446,10 @@ def _platforms(sys_platforms: set[str], systems: set[str]) -> list[dict[str, str
     return [{"sys_platform": sp, "platform_system": ps} for sp, ps in sorted(pairs)]
 
 
-def _choices(ma: Marker, mb: Marker) -> list[list[dict[str, str]]]:
+def _choices(ma: Marker, mb: Marker, python: SpecifierSet | None = None) -> list[list[dict[str, str]]]:
     """For each variable the two markers read (``sys_platform`` and ``platform_system``
-    together), the values that tell their literals apart: at, around and beside each."""
+    together), the values that tell their literals apart: at, around and beside each
+    (Python versions only those *python*, the workspace's ``requires-python``, admits)."""
     values: dict[str, set[str]] = {}
     for variable, literal in _atoms([*ma._markers, *mb._markers]):
         key = "python_full_version" if variable == "python_version" else variable
@@ -393,6 +457,11 @@ def _choices(ma: Marker, mb: Marker) -> list[list[dict[str, str]]]:
             values.setdefault(key, {"0.0.0", "99.0.0"}).update(_around(literal))
         else:
             values.setdefault(key, {"", "\0other"}).add(literal)
+    if python is not None and "python_full_version" in values:
+        found = values["python_full_version"]
+        for spec in python:
+            found.update(_around(spec.version.removesuffix(".*")))
+        values["python_full_version"] = {v for v in found if python.contains(v, prereleases=True)}
     platform = {"sys_platform", "platform_system"}
     choices = [
         [{name: v} for v in sorted(found)] for name, found in sorted(values.items()) if name not in platform
@@ -402,17 +471,20 @@ def _choices(ma: Marker, mb: Marker) -> list[list[dict[str, str]]]:
     return choices
 
 
-def _same_marker(a: str | None, b: str | None) -> bool:
+def _same_marker(a: str | None, b: str | None, python: SpecifierSet | None = None) -> bool:
     """Whether two markers hold for the same environments (as uv's normal forms are
     equal): both are evaluated on every combination of the values their literals
-    distinguish (``sys_platform`` and ``platform_system`` tied as uv ties them)."""
+    distinguish (``sys_platform`` and ``platform_system`` tied as uv ties them). uv
+    simplifies markers against the workspace's ``requires-python`` (*python*) before it
+    compares them: ``python_version >= '3.8'`` is no marker at all under ``>=3.10``, so
+    only the Python versions *python* admits are tried."""
     if a == b:
         return True
     try:
         ma, mb = Marker(a or "python_version >= '0'"), Marker(b or "python_version >= '0'")
     except InvalidMarker:
         return False
-    choices = _choices(ma, mb)
+    choices = _choices(ma, mb, python)
     total = 1
     for choice in choices:
         total *= len(choice)
@@ -436,13 +508,63 @@ def _holds(marker: Marker, env: dict[str, str]) -> bool | None:
         return None
 
 
-def _differences(wanted: list[_Req], locked: list[_Req], where: str, lock_name: str) -> list[str]:
+def _near(literal: str) -> list[str]:
+    """Versions where a PEP 440 clause on *literal* can change its answer: the release
+    points of :func:`_around` and the pre-, post- and dev-releases at *literal*."""
+    try:
+        Version(literal)
+    except InvalidVersion:
+        return [literal]
+    return [*_around(literal), literal, f"{literal}.post1", f"{literal}.dev0", f"{literal}a1", f"{literal}.1"]
+
+
+def _same_specifiers(a: object, b: object) -> bool:
+    """Whether two requirements' specifiers (frozensets of clauses) admit the same versions,
+    as uv compares them (its version ranges): ``~=1.4.0`` equals ``>=1.4.0,==1.4.*`` and
+    ``>=20,>=19`` equals ``>=20``; ``>20`` is not ``>=20.0.post0``."""
+    if a == b:
+        return True
+    if not isinstance(a, frozenset) or not isinstance(b, frozenset):
+        return False
+    clauses: list[Specifier] = [*a, *b]
+    if any(c.operator == "===" for c in clauses):
+        return False
+    sa, sb = SpecifierSet(a), SpecifierSet(b)
+    points = {"0", "9999"} | {v for c in clauses for v in _near(c.version.removesuffix(".*"))}
+    return all(sa.contains(v, prereleases=True) == sb.contains(v, prereleases=True) for v in points)
+
+
+def _same_req(a: _Req, b: _Req, python: SpecifierSet | None) -> bool:
+    """Whether uv holds the two requirements equal: name, extras and source as they are,
+    the specifiers and markers by meaning."""
+    return (
+        a.key[:2] == b.key[:2]
+        and _same_source(a.key[3], b.key[3])
+        and _same_specifiers(a.key[2], b.key[2])
+        and _same_marker(a.marker, b.marker, python)
+    )
+
+
+def _unique(reqs: list[_Req]) -> list[_Req]:
+    seen: set[tuple[object, ...]] = set()
+    out: list[_Req] = []
+    for req in reqs:
+        if (req.key, req.marker) not in seen:
+            seen.add((req.key, req.marker))
+            out.append(req)
+    return out
+
+
+def _differences(
+    wanted: list[_Req], locked: list[_Req], where: str, lock_name: str, python: SpecifierSet | None = None
+) -> list[str]:
     """What differs between the project's requirements and the lock's, matched as
-    multisets (the same name may appear with several markers)."""
+    multisets (the same name may appear with several markers); a requirement written
+    twice is one, as uv records it once."""
     left = list(locked)
     unmatched: list[_Req] = []
-    for req in wanted:
-        match = next((r for r in left if r.key == req.key and _same_marker(r.marker, req.marker)), None)
+    for req in _unique(wanted):
+        match = next((r for r in left if _same_req(r, req, python)), None)
         if match is None:
             unmatched.append(req)
         else:
@@ -478,6 +600,16 @@ def _group_requirements(
     if dev:
         out.setdefault("dev", []).extend(x for r in dev for x in _lowered(r, sources))
     return out
+
+
+def _group_names(value: object) -> object:
+    """A ``default-groups`` value in the form uv compares: ``all``, or a set of names
+    (none declared is ``dev``, uv's default, which the lock then does not record)."""
+    if value is None:
+        return frozenset({"dev"})
+    if isinstance(value, list):
+        return frozenset(canonicalize_name(v) if isinstance(v, str) else repr(v) for v in value)
+    return value
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -596,9 +728,11 @@ class _UvCheck:
         self.manifest = _table(lock.get("manifest"))
         uv = _table(_table(self.document.get("tool")).get("uv"))
         self.uv = uv
-        self.sources: dict[str, Any] = {canonicalize_name(k): v for k, v in _table(uv.get("sources")).items()}
+        self.sources = _based(uv.get("sources"), ".")
         self.notes: list[str] = []
         self.reasons: list[str] = []
+        #: The workspace's requires-python, which uv simplifies markers against.
+        self.python: SpecifierSet | None = None
 
     def run(self) -> None:
         self._workspace()
@@ -613,7 +747,9 @@ class _UvCheck:
         ):
             wanted = [_project_req(r, {}) for r in _strings(self.uv.get(setting))]
             locked = [_lock_req(r) for r in _strings(self.manifest.get(key))]
-            self.reasons += _differences(wanted, locked, f"pyproject.toml: [tool.uv] {setting}:", "uv.lock")
+            self.reasons += _differences(
+                wanted, locked, f"pyproject.toml: [tool.uv] {setting}:", "uv.lock", self.python
+            )
 
     def _workspace(self) -> None:
         names = sorted(m.name for m in self.members)
@@ -627,6 +763,7 @@ class _UvCheck:
                 f"uv.lock has {', '.join(recorded) or 'none'}"
             )
         wanted = _requires_python(self.members)
+        self.python = SpecifierSet(wanted) if wanted else None
         locked = self.lock.get("requires-python")
         # Without one, uv takes the interpreter's (and warns about it): not compared, and not
         # said at each run either.
@@ -656,9 +793,10 @@ class _UvCheck:
             return
         self._version(member, package)
         self._packaged(member, package)
+        self._default_groups(member, package)
         metadata = _table(package.get("metadata"))
-        sources: dict[str, Any] = {**self.sources, **{canonicalize_name(k): v for k, v in _table(
-            _table(_table(member.document.get("tool")).get("uv")).get("sources")).items()}}  # fmt: skip
+        own = _table(_table(member.document.get("tool")).get("uv")).get("sources")
+        sources = {**self.sources, **_based(own, PurePosixPath(member.shown).parent.as_posix())}
         dynamic = set(_strings(member.project.get("dynamic")))
         where = f"{member.shown}: {member.name}"
         if dynamic & {"dependencies", "optional-dependencies"}:
@@ -671,7 +809,7 @@ class _UvCheck:
             for extra, reqs in optional.items():
                 wanted += [x for r in _strings(reqs) for x in _lowered(r, sources, canonicalize_name(extra))]
             locked = [_lock_req(r) for r in _strings(metadata.get("requires-dist"))]
-            self.reasons += _differences(wanted, locked, f"{where} requires", "uv.lock")
+            self.reasons += _differences(wanted, locked, f"{where} requires", "uv.lock", self.python)
             provides = metadata.get("provides-extras")
             if isinstance(provides, list):
                 have = sorted(canonicalize_name(e) for e in optional)
@@ -684,14 +822,43 @@ class _UvCheck:
 
     def _packaged(self, member: _Member, package: dict[str, Any]) -> None:
         """uv installs a member as a package (``editable``) when ``[tool.uv] package`` says
-        so or, unset, when it has a ``[build-system]``; else it is ``virtual``."""
+        so or, unset, when it has a ``[build-system]`` or a project of the workspace names
+        it a ``workspace = true`` source; else it is ``virtual``."""
         setting = _table(_table(member.document.get("tool")).get("uv")).get("package")
-        packaged = setting if isinstance(setting, bool) else "build-system" in member.document
+        packaged = setting if isinstance(setting, bool) else (
+            "build-system" in member.document or member.name in self._workspace_sourced()
+        )  # fmt: skip
         source = _table(package.get("source"))
         kind = "editable" if "editable" in source else "virtual" if "virtual" in source else None
         if kind is not None and (kind == "editable") != packaged:
             wanted = "a package (editable)" if packaged else "virtual (not a package)"
             self.reasons.append(f"{member.shown}: {member.name} is {wanted}; uv.lock has it {kind}")
+
+    def _default_groups(self, member: _Member, package: dict[str, Any]) -> None:
+        """``[tool.uv] default-groups``, which uv (lock revision 5 and later) records on the
+        project's package, compared as uv does: names normalised, in any order, or ``all``."""
+        revision = self.lock.get("revision")
+        if "default-groups" not in package and not (isinstance(revision, int) and revision >= 5):
+            return
+        declared = _table(_table(member.document.get("tool")).get("uv")).get("default-groups")
+        locked = package.get("default-groups")
+        if _group_names(declared) != _group_names(locked):
+            have, shown = ("none" if v is None else v for v in (declared, locked))
+            self.reasons.append(
+                f"{member.shown}: {member.name} has default-groups {have}; uv.lock has {shown}"
+            )
+
+    def _workspace_sourced(self) -> set[str]:
+        """The names a ``[tool.uv.sources]`` of the workspace's projects gives ``workspace = true``."""
+        out: set[str] = set()
+        for document in (self.document, *(m.document for m in self.members)):
+            for name, declared in _table(
+                _table(_table(document.get("tool")).get("uv")).get("sources")
+            ).items():
+                entries = declared if isinstance(declared, list) else [declared]
+                if any(_table(e).get("workspace") is True for e in entries):
+                    out.add(canonicalize_name(name))
+        return out
 
     def _version(self, member: _Member, package: dict[str, Any]) -> None:
         """A static ``version`` is what uv locked the member at."""
@@ -707,7 +874,15 @@ class _UvCheck:
             self.reasons.append(f"{member.shown}: {member.name} is version {version}; uv.lock has {locked}")
 
     def _virtual_root(self) -> None:
-        """A workspace root without ``[project]``: its groups are the manifest's."""
+        """A workspace root without ``[project]``: its groups are the manifest's, and the
+        lock has no project at its root (one there was locked from a ``[project]`` since
+        removed, which ``uv lock --check`` finds stale)."""
+        for package in _strings(self.lock.get("package")):
+            source = _table(_table(package).get("source"))
+            if source.get("editable") == "." or source.get("virtual") == ".":
+                self.reasons.append(
+                    f"pyproject.toml: it has no [project]; uv.lock has project {_table(package).get('name')}"
+                )
         dev = _strings(self.uv.get("dev-dependencies"))
         groups = _group_requirements(_table(self.document.get("dependency-groups")), self.sources, dev)
         self._groups(groups, _table(self.manifest.get("dependency-groups")), "pyproject.toml: the workspace")
@@ -720,7 +895,9 @@ class _UvCheck:
             self.reasons.append(f"{where} has no dependency group {name!r}, which uv.lock has")
         for name in sorted(groups.keys() & locked.keys()):
             reqs = [_lock_req(r) for r in _strings(locked[name])]
-            self.reasons += _differences(groups[name], reqs, f"{where} group {name!r} requires", "uv.lock")
+            self.reasons += _differences(
+                groups[name], reqs, f"{where} group {name!r} requires", "uv.lock", self.python
+            )
 
 
 def uv_lock(

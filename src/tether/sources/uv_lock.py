@@ -198,7 +198,13 @@ def _staleness(
         try:
             return dict(load_toml(read_text(path)).data)
         except DocumentError as e:
-            raise staleness.Undecidable(f"{path.name}: {e}") from e
+            # A member's file by its path in the workspace: they are all "pyproject.toml".
+            shown = (
+                path.relative_to(pyproject.parent).as_posix()
+                if path.is_relative_to(pyproject.parent)
+                else path
+            )
+            raise staleness.Undecidable(f"{shown}: {e}") from e
 
     try:
         reason, unchecked, watched = staleness.uv_lock(
