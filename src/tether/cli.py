@@ -515,7 +515,16 @@ def _cmd_site_install(args: argparse.Namespace) -> int:
     )
     if not args.quiet:
         report = checked.report
-        state = "valid" if report.valid else f"drifted ({plural(len(report.records), 'finding')})"
+        if report.valid:
+            state = "valid"
+        elif all(r.status == "stale-lock" for r in report.records):
+            # The environment is what the lock says; the lock is behind its project file.
+            stops = args.on_drift == "exit" and args.stale_lock == "exit"
+            state = "as locked, but the lock is out of date (stale-lock; " + (
+                "starts stop for it)" if stops else "reported at each start, not stopping it)"
+            )
+        else:
+            state = f"drifted ({plural(len(report.records), 'finding')})"
         sys.stdout.write(
             f"installed the start-up check in {paths.site}\n"
             f"  bound: {report.bound}  mode: {args.on_drift}  environment now: {state}\n"

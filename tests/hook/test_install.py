@@ -374,6 +374,12 @@ def test_a_stale_lock_warns_and_stops_only_when_asked(tmp_path: Path, make_dist:
     (root / "pyproject.toml").write_text(STALE_PYPROJECT.replace('"idna==3.6"', '"idna==3.7"'))
     code, out, err = start(py)
     assert (code, out) == (0, "ok\n")
+    # Installing again says what the state means for starts.
+    again = tether("site-install", "-p", py, "--lock", lock, "--on-drift", "exit")
+    assert again.returncode == 0 and again.stdout.endswith(
+        "environment now: as locked, but the lock is out of date (stale-lock; reported at each "
+        "start, not stopping it)\n"
+    )
     assert err == (
         f"tether: {lock} no longer matches its project file:\n"
         "  uv.lock  lock out of date: pyproject.toml: proj requires idna==3.7 (the lock has idna==3.6)\n"
