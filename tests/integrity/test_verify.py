@@ -109,11 +109,16 @@ def test_a_stray_pyc_beside_the_sources_is_unrecorded(dist_venv: MakeDistVenv, i
     assert findings(venv) == [("demo", "unrecorded-file", str((site / "demo/evil.pyc").relative_to(venv)))]
 
 
-def test_an_unhashed_row_is_checked_for_existence(dist_venv: MakeDistVenv, install: Install) -> None:
+def assert_one_extra_row(dist_venv: MakeDistVenv, install: Install, row: str, kind: str, where: str) -> None:
+    """A dist with one more RECORD *row* (beside a real file) gives one finding: *kind* at *where*."""
     venv = dist_venv({})
     site = site_packages(venv)
-    install(site, "demo", {"demo/__init__.py": b""}, extra_rows=("demo/data.txt,,",))
-    assert findings(venv) == [("demo", "missing-file", str((site / "demo/data.txt").relative_to(venv)))]
+    install(site, "demo", {"demo/__init__.py": b""}, extra_rows=(row,))
+    assert findings(venv) == [("demo", kind, str((site / where).relative_to(venv)))]
+
+
+def test_an_unhashed_row_is_checked_for_existence(dist_venv: MakeDistVenv, install: Install) -> None:
+    assert_one_extra_row(dist_venv, install, "demo/data.txt,,", "missing-file", "demo/data.txt")
 
 
 @pytest.mark.parametrize(
@@ -184,10 +189,7 @@ def test_a_stray_link_in_a_package_is_unrecorded(
 
 
 def test_a_record_row_naming_a_directory(dist_venv: MakeDistVenv, install: Install) -> None:
-    venv = dist_venv({})
-    site = site_packages(venv)
-    install(site, "demo", {"demo/__init__.py": b""}, extra_rows=("demo/,,",))
-    assert findings(venv) == [("demo", "modified-file", str((site / "demo").relative_to(venv)))]
+    assert_one_extra_row(dist_venv, install, "demo/,,", "modified-file", "demo")
 
 
 @pytest.mark.parametrize(

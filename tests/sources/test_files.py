@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
+from tests.helpers import missing
 from tether.errors import DocumentError
 from tether.sources._files import (
     MAX_BYTES,
@@ -77,9 +80,23 @@ def test_unreadable(tmp_path: Path) -> None:
     locked.write_text("six\n")
     locked.chmod(0)
     try:
-        if os.access(locked, os.R_OK):
-            pytest.skip("running as a user who reads every file")
-        assert refusal(locked) == "cannot read it (Permission denied)"
+        if not os.access(locked, os.R_OK):
+            assert refusal(locked) == "cannot read it (Permission denied)"
+            return
+        # Root (as in CI) reads every file: read it without the capabilities that allow that.
+        if os.geteuid() != 0 or not Path("/usr/bin/setpriv").exists():
+            missing("a user who reads every file, and no setpriv to drop root's capabilities")
+        code = (
+            "import sys\nfrom tether.errors import DocumentError\nfrom tether.sources._files import read_text\n"
+            "try:\n    read_text(sys.argv[1])\nexcept DocumentError as e:\n    print(e)\n"
+        )
+        proc = subprocess.run(
+            ["/usr/bin/setpriv", "--bounding-set", "-dac_override,-dac_read_search",
+             sys.executable, "-c", code, str(locked)],
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.strip() == "cannot read it (Permission denied)"
     finally:
         locked.chmod(0o644)
 
