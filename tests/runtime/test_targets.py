@@ -116,6 +116,7 @@ def cases() -> dict[str, Any]:
             ["/v/bin/python", "-"],
             ["/usr/bin/uv", "pip", "sync"],
             ["/v/bin/poetry", "run", "app"],
+            ["/usr/bin/uv", "--directory", "proj", "run", "app.py"],
             [],
         ],
         "digests": ["six-1.16.0.dist-info/METADATA", "six-1.16.0.dist-info", "no-such-file"],

@@ -208,8 +208,18 @@ def program_name(argv: "Sequence[str]") -> "str":
 RUNNERS = frozenset({"run", "shell", "exec", "tool", "x"})
 
 
+#: Subcommands with which an installer changes or queries an environment. An option's
+#: value may come before the subcommand (``uv --directory proj run``, ``poetry -C dir
+#: run``, ``pipenv --python 3.11 run``): the first word that is one of these or of
+#: :data:`RUNNERS` is the subcommand, else the first word that is no option.
+REPAIRS = frozenset(
+    {"install", "uninstall", "sync", "add", "remove", "lock", "update", "upgrade", "pip", "clean"}
+)
+
+
 def _subcommand(args: "Sequence[str]") -> "str":
-    return next((a for a in args if not a.startswith("-")), "")
+    words = [a for a in args if not a.startswith("-")]
+    return next((a for a in words if a in RUNNERS or a in REPAIRS), words[0] if words else "")
 
 
 def process_name(argv: "Sequence[str]") -> "Tuple[str, str]":
