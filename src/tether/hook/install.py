@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import tether.runtime
 from tether.errors import HookError
 from tether.runtime import startup
+from tether.runtime.compare import stops
 from tether.runtime.scan import digest
 
 if TYPE_CHECKING:
@@ -316,8 +317,7 @@ def _guard(checked: Checked, *, mode: Mode, stale_lock: Mode, force: bool, syste
         )
         raise HookError(msg)
     report = checked.report
-    stops = [r for r in report.records if r.status != "stale-lock" or stale_lock == "exit"]
-    if mode == "exit" and stops and not force:
+    if mode == "exit" and stops((r.status for r in report.records), stale_lock) and not force:
         from tether.formats.text import plural
 
         fix = f" ({report.repair})" if report.repair else ""

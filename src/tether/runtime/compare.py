@@ -41,14 +41,14 @@ from .versions import pin_holds
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+    from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
     from .scan import CondaPackage, Dist, Leftover
 
     Finding = Tuple[str, str, Optional[str], Optional[str], Tuple[str, ...], str]
     Contains = Callable[[str, str], bool]
 
-__all__ = ["STATUSES", "certain", "compare", "repair_command", "settled"]
+__all__ = ["STATUSES", "certain", "compare", "repair_command", "settled", "stops"]
 
 #: Every status a finding can have, in the order reports list them.
 STATUSES = ("missing", "mismatch", "unexpected", "duplicate", "shadowed", "invalid", "leftover", "stale-lock")
@@ -64,6 +64,14 @@ def _quote(text: "str") -> "str":
     if text and all(c in _SAFE for c in text):
         return text
     return "'" + text.replace("'", "'\"'\"'") + "'"
+
+
+def stops(statuses: "Iterable[str]", stale_lock: "str") -> "bool":
+    """Whether findings of these *statuses* stop a start in exit mode: any drift does; a
+    stale lock alone leaves the environment what the lock says, and stops only when the
+    check was installed with ``--stale-lock exit``. The hook and ``site-install``'s guard
+    both ask this."""
+    return any(status != "stale-lock" or stale_lock == "exit" for status in statuses)
 
 
 def repair_command(repair: "str", strays: "str", findings: "Sequence[Finding]", relock: "str" = "") -> "str":

@@ -399,10 +399,8 @@ def recheck(state: "Dict[str, Any]", stamps: "List[Any]") -> "Optional[int]":
     if not lines or exempt(state):
         return None
     _say(report(state, lines))
-    # A stale lock alone leaves the environment what the lock says: it stops a start only
-    # when it was installed with --stale-lock exit.
-    stops = [line for line in lines if line[1] != "stale-lock" or state.get("stale_lock") == "exit"]
-    if state["mode"] == "exit" and stops:
+    statuses = [line[1] for line in lines]
+    if state["mode"] == "exit" and _compare.stops(statuses, state.get("stale_lock") or ""):
         _say("tether: not starting (exit mode); fix the environment, or set {}=1\n".format(SKIP_VAR))
         return int(state["exit_code"])
     return None
