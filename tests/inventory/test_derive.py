@@ -188,3 +188,23 @@ def test_a_name_that_is_no_distribution_name_is_left_out(tmp_path: Path, make_di
     )
     proc = tether("derive", "-p", tmp_path / "v")
     assert (proc.returncode, proc.stdout.splitlines()[-1]) == (0, "good==1.0"), proc.stderr
+
+
+def test_a_conda_python_version_with_letters_still_orders(tmp_path: Path, make_dist: MakeDist) -> None:
+    """A conda record's version is whatever its JSON says: ``3.11x`` is Python 3.11 to
+    the marker, not a traceback when derive orders the versions."""
+    conda = tmp_path / "c"
+    (conda / "conda-meta").mkdir(parents=True)
+    (conda / "conda-meta" / "python-3.11x-h.json").write_text(
+        '{"name": "python", "version": "3.11x", "build": "h", "files": []}'
+    )
+    make_dist(conda / "lib" / "python3.11" / "site-packages", "foo", "1.0")
+    venv = tmp_path / "v"
+    venv.mkdir()
+    (venv / "pyvenv.cfg").write_text("home = /usr/bin\nversion = 3.12.1\n")
+    make_dist(venv / "lib" / "python3.12" / "site-packages", "foo", "2.0")
+    derived = derive(discover([str(tmp_path)]), "exact")
+    assert [str(r) for r in derived.requirements] == [
+        'foo==1.0; python_version == "3.11"',
+        'foo==2.0; python_version == "3.12"',
+    ]

@@ -198,3 +198,24 @@ def test_a_module_larger_than_the_cap_says_it_is_cut(tmp_path: Path, monkeypatch
     (hook,) = inspect(discover([str(tmp_path)]))
     assert len(hook.content) < (1 << 20) + 100
     assert hook.content.endswith("\n... [cut: the module is larger than 1 MiB]")
+
+
+@pytest.mark.parametrize("algorithm", ["shake_128", "shake_256"])
+def test_a_shake_hash_in_a_record_is_checked_not_a_traceback(
+    tmp_path: Path, make_dist: MakeDist, algorithm: str
+) -> None:
+    """SHAKE digests have no fixed length (the RECORD's digest gives it): hashing one
+    with ``digest()`` raised a TypeError."""
+    site = tmp_path / "v" / "lib" / "python3.12" / "site-packages"
+    info = make_dist(site, "foo", "1.0")
+    pth = site / "foo.pth"
+    pth.write_text("import os\n")
+    digest = base64.urlsafe_b64encode(hashlib.new(algorithm, pth.read_bytes()).digest(16)).rstrip(b"=")  # type: ignore[call-arg]
+    with (info / "RECORD").open("a") as f:
+        f.write(f"foo.pth,{algorithm}={digest.decode()},10\n")
+    (hook,) = inspect(discover([str(tmp_path)]))
+    assert hook.owner is not None
+    assert not hook.modified
+    pth.write_text("import os; import planted\n")
+    (hook,) = inspect(discover([str(tmp_path)]))
+    assert hook.modified

@@ -107,6 +107,24 @@ def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     return out.getvalue()
 
 
+#: The columns ``inventory`` and ``search`` share: a distribution and where it is.
+_DIST_COLUMNS = ("environment", "kind", "python_version", "name", "version", "installer", "site", "path")
+
+
+def _dist_cells(env: Environment, dist: Distribution) -> tuple[str, ...]:
+    """The :data:`_DIST_COLUMNS` cells of *dist* in *env*."""
+    return (
+        env.prefix,
+        env.kind,
+        env.python_version,
+        dist.name,
+        dist.version,
+        dist.installer,
+        dist.site,
+        dist.path,
+    )
+
+
 def printable(text: str) -> str:
     """*text* as it is, or quoted (``repr``) when it holds a control character: names,
     paths and start-up lines come from files anyone could have installed, and an escape
@@ -177,32 +195,8 @@ def render_scan(inventory: Inventory, fmt: str) -> str:
         return _json(inventory, environments=[_environment(e) for e in inventory.environments])
     if fmt == "csv":
         return _csv(
-            (
-                "environment",
-                "kind",
-                "python_version",
-                "name",
-                "version",
-                "installer",
-                "site",
-                "path",
-                "problem",
-            ),
-            (
-                (
-                    e.prefix,
-                    e.kind,
-                    e.python_version,
-                    d.name,
-                    d.version,
-                    d.installer,
-                    d.site,
-                    d.path,
-                    d.problem or "",
-                )
-                for e in inventory.environments
-                for d in e.distributions
-            ),
+            (*_DIST_COLUMNS, "problem"),
+            ((*_dist_cells(e, d), d.problem or "") for e in inventory.environments for d in e.distributions),
         )
     lines = []
     for env in inventory.environments:
@@ -222,38 +216,23 @@ def render_search(
 ) -> str:
     """The matches. CSV columns: ``environment, kind, python_version, name, version,
     installer, site, path, inherited``."""
-    rows = [
-        (
-            m.environment.prefix,
-            m.environment.kind,
-            m.environment.python_version,
-            m.distribution.name,
-            m.distribution.version,
-            m.distribution.installer,
-            m.distribution.site,
-            m.distribution.path,
-            m.inherited,
-        )
-        for m in matches
-    ]
-    header = (
-        "environment",
-        "kind",
-        "python_version",
-        "name",
-        "version",
-        "installer",
-        "site",
-        "path",
-        "inherited",
-    )
+    rows = [(*_dist_cells(m.environment, m.distribution), m.inherited) for m in matches]
+    header = (*_DIST_COLUMNS, "inherited")
     if fmt == "json":
         found = [dict(zip(header, row, strict=True)) for row in rows]
         return _json(inventory, pattern=pattern, case_sensitive=case_sensitive, matches=found)
     if fmt == "csv":
         return _csv(header, rows)
     table = [("package", "version", "environment", "")]
-    table += [(r[3], r[4] or "-", r[0], "(from its base)" if r[8] else "") for r in rows]
+    table += [
+        (
+            m.distribution.name,
+            m.distribution.version or "-",
+            m.environment.prefix,
+            "(from its base)" if m.inherited else "",
+        )
+        for m in matches
+    ]
     environments = len({m.environment.prefix for m in matches})
     counted = f"{len(matches)} {'match' if len(matches) == 1 else 'matches'}"
     footer = f"{counted} for {pattern!r} in {plural(environments, 'environment')}"

@@ -26,6 +26,7 @@ import shlex
 from typing import TYPE_CHECKING
 
 from tether import __version__
+from tether.formats.inventory import printable
 from tether.formats.text import plural
 from tether.integrity.verify import FILE_STATUSES
 
@@ -46,7 +47,7 @@ def shown(path: str, prefix: str) -> str:
     in a hostile RECORD must not write to the terminal)."""
     if path.startswith(prefix.rstrip(os.sep) + os.sep):
         path = os.path.relpath(path, prefix)
-    return repr(path) if any(ord(c) < 32 or ord(c) == 127 for c in path) else path
+    return printable(path)
 
 
 def repair_files(findings: Sequence[FileFinding], python: str, *, has_pip: bool) -> str:

@@ -3,6 +3,7 @@ scan could not read (plain frozen dataclasses, so that any formatter can take th
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -77,8 +78,11 @@ class Environment:
 
     @property
     def python_minor(self) -> str:
-        """``X.Y`` of :attr:`python_version` (``""`` when unknown)."""
-        return ".".join(self.python_version.split(".")[:2])
+        """``X.Y`` of :attr:`python_version` (``""`` when unknown): only the digits, as a
+        conda record's version (``3.11x``) is whatever its file says, and ``derive``
+        orders these numerically."""
+        match = re.match(r"\d+\.\d+(?!\d)", self.python_version)
+        return match.group(0) if match else ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -10,11 +10,11 @@ are listed for it with ``inherited`` set.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING
 
+from tether.integrity.verify import canonical_pattern
 from tether.runtime.metadata import read_headers
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ def matcher(pattern: str, *, case_sensitive: bool = False) -> Callable[[Distribu
     if case_sensitive:
         return lambda dist: fnmatchcase(_written_name(dist), pattern)
     lowered = pattern.lower()
-    normalized = re.sub(r"[-_.]+", "-", lowered)
+    normalized = canonical_pattern(pattern)
     return lambda dist: fnmatchcase(dist.name, lowered) or fnmatchcase(dist.name, normalized)
 
 
