@@ -73,6 +73,7 @@ __all__ = [
     "Verification",
     "canonical_pattern",
     "environment_roots",
+    "matches_record",
     "select",
     "verify",
     "within",
@@ -316,6 +317,19 @@ def _check(
     if got != want:
         return "modified-file", f"its {algorithm} differs from RECORD's", nbytes
     return None, "", nbytes
+
+
+def matches_record(path: str, recorded: tuple[str, str]) -> bool | None:
+    """Whether the file at *path* has the digest its RECORD gives (``(algorithm,
+    digest)``, padded or not), read as :func:`verify` reads it; ``None`` when it cannot be
+    read as a regular file or the algorithm is unknown here."""
+    algorithm, want = recorded[0], recorded[1].rstrip("=")
+    buffer = bytearray(1 << 20)
+    try:
+        got, _ = _digest(path, algorithm, buffer, memoryview(buffer), max(1, len(want) * 3 // 4))
+    except (OSError, ValueError):
+        return None
+    return got == want
 
 
 def _kind(mode: int) -> str | None:

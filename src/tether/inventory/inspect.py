@@ -24,8 +24,6 @@ installed: an ``import`` line appended to setuptools' own ``.pth`` is not setupt
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import io
 import os
 import re
@@ -33,6 +31,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from tether.errors import RecordError
+from tether.integrity.verify import matches_record
 from tether.records import read_record
 from tether.runtime.metadata import open_regular
 from tether.runtime.scan import MAX_BYTES
@@ -123,20 +122,10 @@ def _owners(env: Environment, site: str) -> dict[str, tuple[Owner, tuple[str, st
 
 
 def _differs(path: str, recorded: tuple[str, str] | None) -> bool:
-    """Whether *path*'s content no longer has the hash its RECORD gives (read in chunks;
-    a file that cannot be read, or an algorithm ``hashlib`` lacks, is not called changed)."""
-    if recorded is None:
-        return False
-    try:
-        h = hashlib.new(recorded[0])
-        with open_regular(path) as f:
-            while chunk := f.read(1 << 20):
-                h.update(chunk)
-    except (OSError, ValueError):
-        return False
-    # shake_128/shake_256 have no fixed length: the RECORD's digest gives it (as in verify).
-    digest = h.digest() if h.digest_size else h.digest(max(1, len(recorded[1]) * 3 // 4))  # type: ignore[call-arg]
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii") != recorded[1]
+    """Whether *path*'s content no longer has the hash its RECORD gives (read as
+    ``tether verify`` reads it; a file that cannot be read, or an algorithm ``hashlib``
+    lacks, is not called changed)."""
+    return recorded is not None and matches_record(path, recorded) is False
 
 
 def _lines(path: str) -> Iterator[tuple[int, str]] | None:
