@@ -419,3 +419,34 @@ def test_uv_sources_that_are_not_tables_are_a_note(
         "",
         (f"uv.lock: whether it matches its project files was not checked ({note})",),
     )
+
+
+def test_many_lines_of_one_name_are_matched_in_bounded_time() -> None:
+    # 300 lines of one name under markers that each read several variables: compared by
+    # meaning pair by pair, this took minutes; past _MAX_PAIRS markers are compared by
+    # their normalised text, and the verdict is still exact for what is equal or not.
+    import time
+
+    from tether.sources.staleness import _differences, _project_req
+
+    def reqs(spelling: str) -> list[staleness._Req]:
+        return [
+            _project_req(
+                f"foo; python_full_version {spelling} '3.{i}.1' and sys_platform == 'linux' "
+                f"and platform_machine == 'x86_64'",
+                {},
+            )
+            for i in range(300)
+        ]
+
+    start = time.monotonic()
+    # The lock's order reversed: each line is matched only after every other was tried.
+    assert _differences(reqs("=="), reqs("==")[::-1], "proj requires", "uv.lock") == []
+    changed = reqs("==")
+    changed[7] = _project_req("foo; python_full_version == '3.7.2'", {})
+    assert _differences(changed, reqs("=="), "proj requires", "uv.lock") == [
+        "proj requires foo; python_full_version == '3.7.2' (the lock has "
+        "foo; python_full_version == '3.7.1' and sys_platform == 'linux' and platform_machine == 'x86_64')"
+    ]
+    # A guard against a hang (minutes before), not a performance target.
+    assert time.monotonic() - start < 30

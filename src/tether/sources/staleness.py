@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import itertools
 import posixpath
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -534,15 +535,30 @@ def _same_specifiers(a: object, b: object) -> bool:
     return all(sa.contains(v, prereleases=True) == sb.contains(v, prereleases=True) for v in points)
 
 
-def _same_req(a: _Req, b: _Req, python: SpecifierSet | None) -> bool:
+#: Above this many same-name pairs to match in one list, markers are compared by their
+#: normalised text rather than by meaning: each comparison by meaning may evaluate up to
+#: :data:`_MAX_ENVIRONMENTS` environments, and hundreds of lines of one name under
+#: different markers would otherwise take minutes.
+_MAX_PAIRS = 2000
+
+
+def _same_req(a: _Req, b: _Req, python: SpecifierSet | None, *, by_text: bool = False) -> bool:
     """Whether uv holds the two requirements equal: name, extras and source as they are,
-    the specifiers and markers by meaning."""
-    return (
-        a.key[:2] == b.key[:2]
-        and _same_source(a.key[3], b.key[3])
-        and _same_specifiers(a.key[2], b.key[2])
-        and _same_marker(a.marker, b.marker, python)
-    )
+    the specifiers and markers by meaning (markers by text with *by_text*)."""
+    if a.key[:2] != b.key[:2] or not _same_source(a.key[3], b.key[3]):
+        return False
+    if not _same_specifiers(a.key[2], b.key[2]):
+        return False
+    if by_text:
+        return _marker_text(a.marker) == _marker_text(b.marker)
+    return _same_marker(a.marker, b.marker, python)
+
+
+def _marker_text(marker: str | None) -> str:
+    try:
+        return str(Marker(marker)) if marker else ""
+    except InvalidMarker:
+        return marker or ""
 
 
 def _unique(reqs: list[_Req]) -> list[_Req]:
@@ -563,8 +579,11 @@ def _differences(
     twice is one, as uv records it once."""
     left = list(locked)
     unmatched: list[_Req] = []
-    for req in _unique(wanted):
-        match = next((r for r in left if _same_req(r, req, python)), None)
+    wanted = _unique(wanted)
+    names = Counter(r.name for r in left)
+    by_text = sum(names[r.name] for r in wanted) > _MAX_PAIRS
+    for req in wanted:
+        match = next((r for r in left if _same_req(r, req, python, by_text=by_text)), None)
         if match is None:
             unmatched.append(req)
         else:
