@@ -307,6 +307,42 @@ def test_an_answer_that_is_not_http_is_an_error(cache_dir: Path) -> None:
     assert cached_answers(cache_dir) == []
 
 
+class _Short(BaseHTTPRequestHandler):
+    """Announces 100 bytes, sends 10 and hangs up (a connection dropped mid-answer)."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", "100")
+        self.end_headers()
+        self.wfile.write(b'{"results"')
+        self.close_connection = True
+
+
+def test_an_answer_cut_short_is_tried_again_and_named_so(cache_dir: Path) -> None:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Short)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}"
+        client = Client(url)
+        with pytest.raises(
+            AuditError,
+            match=r"/v1/querybatch: the answer was cut short \(10 of the 100 bytes announced\) \(3 attempts\)$",
+        ):
+            client.lookup(AFFECTED)
+        assert client.requests == 3
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert cached_answers(cache_dir) == []
+
+
 def test_an_unreadable_ssl_cert_file_is_named_and_not_retried(
     cache_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

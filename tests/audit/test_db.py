@@ -42,6 +42,39 @@ def test_the_index_is_cached_until_a_record_changes(records_dir: Path, cache_dir
     assert [a.id for a in open_database(str(records_dir)).advisories("idna")] == ["PYSEC-2024-60"]
 
 
+def test_a_record_is_named_as_the_database_was_named_in_this_run(
+    records_dir: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cached index is not told for another spelling of the same folder: its
+    messages would name a path that does not lead to the record from here."""
+    (records_dir / "bad.yaml").write_text(
+        "id: X-1\naliases: not-a-list\naffected:\n- package: {ecosystem: PyPI, name: idna}\n"
+    )
+    monkeypatch.chdir(records_dir.parent)
+    with pytest.raises(AuditError, match=r"^records/bad\.yaml: "):
+        open_database("records").advisories("idna")
+    monkeypatch.chdir(records_dir)
+    with pytest.raises(AuditError, match=r"^\./bad\.yaml: "):
+        open_database(".").advisories("idna")
+
+
+def test_the_index_is_not_kept_across_a_change_of_tethers_code(records_dir: Path, cache_dir: Path) -> None:
+    import tether.audit.db
+    from tether import _cache
+
+    open_database(str(records_dir))
+    module = tether.audit.db.__file__
+    assert module is not None
+    before = os.stat(module)
+    try:
+        # Newer than the newest module: the stamp is the newest modification of any.
+        os.utime(module, ns=(before.st_atime_ns, _cache._code_stamp() + 10**9))
+        open_database(str(records_dir))
+    finally:
+        os.utime(module, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert len(list(cache_dir.glob("osv-db-*.marshal"))) == 2
+
+
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [

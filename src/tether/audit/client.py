@@ -250,6 +250,7 @@ class Client:
         try:
             with opener(connections).open(request, timeout=self.timeout) as response:
                 raw = response.read(_MAX_BODY + 1)
+                length = response.headers.get("Content-Length", "")
         except (OSError, ValueError, http.client.HTTPException) as e:  # URLError is an OSError
             raise self._failure(url, e, connections.closed) from None
         finally:
@@ -258,6 +259,10 @@ class Client:
             raise _Retry(self._timed_out())
         if len(raw) > _MAX_BODY:
             raise AuditError(url, f"an answer larger than {_MAX_BODY >> 20} MiB")
+        if length.strip().isdigit() and len(raw) < int(length):
+            # http.client hands back a body cut short without complaint: a dropped
+            # connection, worth another attempt, not an answer that is "not JSON".
+            raise _Retry(f"the answer was cut short ({len(raw)} of the {int(length)} bytes announced)")
         try:
             return json.loads(raw)
         except (ValueError, RecursionError) as e:

@@ -74,7 +74,12 @@ def open_database(path: str, *, use_cache: bool = True) -> Database:
     from tether import _cache
 
     where = os.path.abspath(path)
-    key: tuple[object, ...] = (_INDEX_VERSION, where)
+    # *path* as typed is in the key too: the index holds each record's place as shown in
+    # messages (``records/x.yaml``), which another spelling of the same folder, or the
+    # same spelling from another directory, must not be told.
+    # And tether's own code (0.3 ms): what an index holds is what this code read, and an
+    # edit that forgets to raise _INDEX_VERSION must not be answered by the old reading.
+    key: tuple[object, ...] = (_INDEX_VERSION, _cache._code_stamp(), where, path)
     if use_cache:
         cached = _cache.get("osv-db", key)
         if isinstance(cached, dict):

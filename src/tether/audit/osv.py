@@ -25,7 +25,6 @@ Choices where the schema is silent:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -44,20 +43,6 @@ __all__ = ["Advisory", "Affected", "Range", "parse_advisory", "parse_version"]
 ECOSYSTEM = "PyPI"
 
 _ORDER = {"introduced": 0, "last_affected": 1, "fixed": 2}
-
-
-_RELEASE = re.compile(r"[0-9]+(?:\.[0-9]+)*")
-
-
-def version_key(text: str) -> object:
-    """:func:`tether.runtime.versions.key`, faster for a plain release (``1.2.0``), which
-    most listed versions are: a record may list hundreds, and an audit reads them all."""
-    if _RELEASE.fullmatch(text) is None:
-        return key(text)
-    release = [int(part) for part in text.split(".")]
-    while len(release) > 1 and release[-1] == 0:
-        release.pop()
-    return (0, tuple(release), None, None, None, None)
 
 
 def parse_version(text: str) -> Version | None:
@@ -101,15 +86,15 @@ class Affected:
     #: The explicit ``versions`` list, as written.
     versions: frozenset[str] = frozenset()
     #: The same list as PEP 440 keys (:func:`tether.runtime.versions.key`: equal exactly
-    #: when ``packaging`` calls the versions equal, and about twice as fast to compute,
-    #: which counts: a record may list hundreds of versions).
+    #: when ``packaging`` calls the versions equal, and about twice as fast to compute as
+    #: ``Version``, which counts: a record may list hundreds of versions).
     keys: frozenset[object] = frozenset()
 
     def contains(self, version: Version, text: str) -> bool:
         """Whether this entry affects *version* (written *text* where it is installed)."""
         if text in self.versions or any(r.contains(version) for r in self.ranges):
             return True
-        return bool(self.keys) and version_key(text) in self.keys
+        return bool(self.keys) and key(text) in self.keys
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -232,7 +217,7 @@ def _affected(raw: object, where: str, path: str) -> Affected | None:
         if parsed is not None:
             ranges.append(parsed)
     versions = frozenset(str(v) for v in _list(entry.get("versions"), where, f"{path}.versions"))
-    keys = {version_key(v) for v in versions}
+    keys = {key(v) for v in versions}
     keys.discard(None)
     return Affected(
         name=canonicalize_name(name), ranges=tuple(ranges), versions=versions, keys=frozenset(keys)
